@@ -1,0 +1,54 @@
+/**
+ * The few Bun and Deno globals the adapters touch, declared by hand (as srvx does) so type
+ * checking needs neither @types/bun nor Deno's lib, and nothing else of theirs leaks in.
+ */
+
+interface BunServerWebSocketLike {
+  close(code?: number, reason?: string): void;
+}
+
+interface BunServer {
+  readonly port: number;
+  readonly hostname: string;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+
+declare const Bun: {
+  readonly version: string;
+  serve(options: {
+    port: number;
+    hostname: string;
+    reusePort?: boolean;
+    fetch(request: Request, server: BunServer): Response | Promise<Response>;
+    websocket: {
+      // deno-lint-ignore no-explicit-any
+      open(ws: any): void;
+      // deno-lint-ignore no-explicit-any
+      message(ws: any, message: any): void;
+      // deno-lint-ignore no-explicit-any
+      close(ws: any, code?: number, reason?: string): void;
+      maxPayloadLength?: number;
+      perMessageDeflate?: boolean;
+      idleTimeout?: number;
+    };
+  }): BunServer;
+};
+
+declare namespace Deno {
+  const version: { deno: string };
+  const pid: number;
+  function memoryUsage(): { rss: number; heapUsed: number };
+  interface HttpServer {
+    readonly finished: Promise<void>;
+    shutdown(): Promise<void>;
+  }
+  function serve(
+    options: {
+      port: number;
+      hostname: string;
+      reusePort?: boolean;
+      onListen?(addr: { hostname: string; port: number }): void;
+    },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): HttpServer;
+}

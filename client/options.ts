@@ -1,0 +1,94 @@
+/** Client flags: parsed with node:util parseArgs, checked with messages a person can act on. */
+import { parseArgs } from "node:util";
+
+export interface ClientOptions {
+  /** http(s)://host:port of the server: `/scenario` and `/ws` are found under it. */
+  base: string;
+  /** ws(s)://host:port/ws */
+  wsUrl: string;
+  connections: number;
+  rate: number;
+  interval: number;
+  messages: number;
+  /** Seconds; 0 = until interrupted (or until every socket has sent its messages). */
+  duration: number;
+  json: boolean;
+}
+
+export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/client.js http://127.0.0.1:8080)
+  URL                 the server, http(s)://host:port or ws(s)://host:port
+  --connections N     sockets to open (default 64000)
+  --rate N            connections opened per second (default 1000)
+  --interval S        seconds between one socket's messages, ±10% jitter (default 25)
+  --messages N        messages per socket, then done; 0 = until stopped (default 0)
+  --duration S        stop after S seconds; 0 = until Ctrl-C (default 0)
+  --json              print the result as one JSON object on stdout
+  -h, --help          show this help
+The client fetches URL/scenario and RUNS IT: only point it at a server you trust.`;
+
+export class UsageError extends Error {}
+
+function num(name: string, text: string, min: number, max: number, whole = true): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
+    const kind = whole ? "a whole number" : "a number";
+    throw new UsageError(`--${name} must be ${kind} from ${min} to ${max}, got "${text}"`);
+  }
+  return n;
+}
+
+function endpoints(text: string): { base: string; wsUrl: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`URL must look like http://127.0.0.1:8080, got "${text}"`);
+  }
+  const secure = url.protocol === "https:" || url.protocol === "wss:";
+  if (!["http:", "https:", "ws:", "wss:"].includes(url.protocol)) {
+    throw new UsageError(`URL must start with http://, https://, ws:// or wss://, got "${text}"`);
+  }
+  const hostPort = url.host;
+  return {
+    base: `${secure ? "https" : "http"}://${hostPort}`,
+    wsUrl: `${secure ? "wss" : "ws"}://${hostPort}/ws`,
+  };
+}
+
+/** Returns null when help was asked for. */
+export function parseClientOptions(args: string[]): ClientOptions | null {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        connections: { type: "string", default: "64000" },
+        rate: { type: "string", default: "1000" },
+        interval: { type: "string", default: "25" },
+        messages: { type: "string", default: "0" },
+        duration: { type: "string", default: "0" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return null;
+  if (parsed.positionals.length !== 1) {
+    throw new UsageError(
+      `expected one URL, got ${parsed.positionals.length}: ${parsed.positionals.join(" ") || "none"}`,
+    );
+  }
+  return {
+    ...endpoints(parsed.positionals[0]),
+    connections: num("connections", v.connections, 1, 10_000_000),
+    rate: num("rate", v.rate, 1, 1_000_000),
+    interval: num("interval", v.interval, 0.001, 86_400, false),
+    messages: num("messages", v.messages, 0, 1_000_000_000),
+    duration: num("duration", v.duration, 0, 31_536_000, false),
+    json: v.json,
+  };
+}

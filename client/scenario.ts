@@ -1,0 +1,178 @@
+/**
+ * The seed's scenario, served by default at `GET /scenario`: open `connections` sockets at
+ * `rate`/s; each waits for `Welcome!`, then sends a random 30-character string about every
+ * `interval` seconds and checks that the answer is the same string upper-cased.
+ *
+ * Bundled on its own by the server: it may import types, nothing that runs.
+ */
+import type { ScenarioContext, WebSocketLike } from "../src/scenario-contract.ts";
+
+const WELCOME = "Welcome!";
+const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 ";
+const MESSAGE_LENGTH = 30;
+/** How long the end waits for answers in flight, then for close handshakes. */
+const GRACE_MS = 5_000;
+/** Ramp tick: small enough to spread opens evenly, large enough to cost nothing. */
+const TICK_MS = 10;
+
+function randomText(): string {
+  let s = "";
+  for (let i = 0; i < MESSAGE_LENGTH; i++) s += ALPHABET[(Math.random() * ALPHABET.length) | 0];
+  return s;
+}
+
+interface Peer {
+  ws: WebSocketLike;
+  isOpen: boolean;
+  welcomed: boolean;
+  /** We started the close: a close is then not a drop. */
+  closing: boolean;
+  /** The upper-cased text we wait for, or null when nothing is in flight. */
+  expected: string | null;
+  sentAt: number;
+  sent: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  error: string | undefined;
+  /** Will do nothing more: sent all its messages, or closed. */
+  finished: boolean;
+}
+
+export default async function seed({ options, WebSocket, recorder, signal }: ScenarioContext): Promise<void> {
+  const { url, connections, rate, messages } = options;
+  const intervalMs = options.interval * 1000;
+  const peers = new Set<Peer>();
+  let started = 0;
+  let finishedCount = 0;
+  let inFlight = 0;
+  let stopping = false;
+  let wake: () => void = () => {};
+  const changed = () => wake();
+  const until = (ready: () => boolean, ms: number) =>
+    new Promise<void>((resolve) => {
+      const timeout = setTimeout(finish, ms);
+      function finish() {
+        clearTimeout(timeout);
+        wake = () => {};
+        resolve();
+      }
+      wake = () => ready() && finish();
+      wake();
+    });
+
+  const finish = (peer: Peer) => {
+    if (peer.finished) return;
+    peer.finished = true;
+    finishedCount++;
+  };
+
+  const schedule = (peer: Peer, delay: number) => {
+    peer.timer = setTimeout(() => send(peer), delay);
+  };
+
+  const send = (peer: Peer) => {
+    peer.timer = undefined;
+    if (stopping || !peer.isOpen) return;
+    const text = randomText();
+    peer.expected = text.toUpperCase();
+    peer.sentAt = performance.now();
+    peer.sent++;
+    inFlight++;
+    peer.ws.send(text);
+    recorder.sent();
+  };
+
+  const open = () => {
+    const connectStart = performance.now();
+    recorder.connecting();
+    const ws = new WebSocket(url);
+    const peer: Peer = {
+      ws,
+      isOpen: false,
+      welcomed: false,
+      closing: false,
+      expected: null,
+      sentAt: 0,
+      sent: 0,
+      timer: undefined,
+      error: undefined,
+      finished: false,
+    };
+    peers.add(peer);
+    ws.onopen = () => {
+      peer.isOpen = true;
+      recorder.opened(performance.now() - connectStart);
+    };
+    ws.onerror = (event) => {
+      const e = event as { message?: string; error?: { message?: string } };
+      peer.error = e.message || e.error?.message || undefined;
+    };
+    ws.onmessage = ({ data }) => {
+      if (!peer.welcomed) {
+        peer.welcomed = true;
+        if (data !== WELCOME) recorder.unexpected(WELCOME, data);
+        // Spread the first messages over one interval, as independent users would.
+        schedule(peer, Math.random() * intervalMs);
+        return;
+      }
+      if (peer.expected === null) {
+        recorder.unexpected("(no message in flight)", data);
+        return;
+      }
+      if (data === peer.expected) recorder.answered(performance.now() - peer.sentAt);
+      else recorder.mismatched(peer.expected, data);
+      peer.expected = null;
+      inFlight--;
+      if (messages > 0 && peer.sent >= messages) {
+        finish(peer);
+      } else {
+        schedule(peer, intervalMs * (0.9 + 0.2 * Math.random()));
+      }
+      changed();
+    };
+    ws.onclose = ({ code, reason }) => {
+      clearTimeout(peer.timer);
+      peers.delete(peer);
+      if (peer.expected !== null) inFlight--;
+      if (peer.isOpen) recorder.closed();
+      // A connect we abandoned at the end is neither opened nor failed.
+      if (!peer.closing) {
+        recorder.failed(
+          peer.isOpen
+            ? `dropped: close ${code}${reason ? ` ${reason}` : ""}`
+            : `connect: ${peer.error ?? `closed ${code}`}`,
+        );
+      }
+      finish(peer);
+      changed();
+    };
+  };
+
+  // Ramp: open sockets on a schedule derived from elapsed time, so a slow tick catches up.
+  const rampStart = performance.now();
+  const ramp = setInterval(() => {
+    const due = Math.min(connections, Math.floor(((performance.now() - rampStart) * rate) / 1000) + 1);
+    while (started < due && !stopping) {
+      started++;
+      open();
+    }
+    if (started >= connections) clearInterval(ramp);
+  }, TICK_MS);
+
+  // Run until stopped, or until every socket has sent its messages or ended.
+  const finished = () => started === connections && finishedCount >= connections;
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+    wake = () => finished() && resolve();
+  });
+
+  stopping = true;
+  clearInterval(ramp);
+  for (const peer of peers) clearTimeout(peer.timer);
+  await until(() => inFlight === 0, GRACE_MS);
+  for (const peer of peers) {
+    peer.closing = true;
+    peer.ws.close(1000, "scenario done");
+  }
+  await until(() => peers.size === 0, GRACE_MS);
+}

@@ -1,0 +1,27 @@
+/** The human summary: one table and a footer line, returned as a string so it is testable. */
+import Table from "cli-table3";
+import type { ClientReport } from "../src/client-report.ts";
+
+/** No colour unless asked: `color` comes from the terminal and NO_COLOR/FORCE_COLOR (main.ts). */
+export function formatSummary(r: ClientReport, { color = false } = {}): string {
+  const style = color ? {} : { style: { head: [], border: [] } };
+  const counts = new Table({
+    head: ["target", "opened", "peak open", "failed", "sent", "answered", "mismatched", "unanswered"],
+    ...style,
+  });
+  counts.push([r.target, r.opened, r.peakOpen, r.failed, r.sent, r.answered, r.mismatched, r.unanswered]);
+  const latency = new Table({ head: ["ms", "p50", "p99", "max"], ...style });
+  latency.push(["round trip", r.rtt.p50, r.rtt.p99, r.rtt.max]);
+  latency.push(["connect", r.connect.p50, r.connect.p99, ""]);
+  const lines = [counts.toString(), latency.toString()];
+  for (const [reason, n] of Object.entries(r.failures)) lines.push(`failed ${n}: ${reason}`);
+  for (const m of r.mismatchSamples) {
+    lines.push(`mismatch: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(m.got)}`);
+  }
+  lines.push(
+    `${r.answered} answers from ${r.opened} sockets in ${r.seconds}s on ${r.runtime.name} ${r.runtime.version}; scenario sha256 ${
+      r.scenario.sha256.slice(0, 16)
+    }…`,
+  );
+  return lines.join("\n");
+}

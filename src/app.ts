@@ -1,0 +1,61 @@
+/** The core Hono app: routes and echo, no runtime. Adapters hand it their `upgradeWebSocket`. */
+import { Hono } from "hono";
+import type { UpgradeWebSocket } from "hono/ws";
+import { createEcho } from "./echo.ts";
+import type { ScenarioSource } from "./scenario-source.ts";
+import { SocketRegistry } from "./socket-registry.ts";
+import { Counters, type RuntimeInfo } from "./stats.ts";
+
+export interface AppOptions {
+  // deno-lint-ignore no-explicit-any -- each runtime's helper has its own raw socket type
+  upgradeWebSocket: UpgradeWebSocket<any, any>;
+  scenario: ScenarioSource;
+  runtime: RuntimeInfo;
+  /** Largest accepted message, in bytes. */
+  maxPayload: number;
+}
+
+export interface CoreApp {
+  app: Hono;
+  counters: Counters;
+  registry: SocketRegistry;
+}
+
+export const ROUTES = ["/scenario", "/ws", "/stats"] as const;
+
+export function createApp(options: AppOptions): CoreApp {
+  const { upgradeWebSocket, scenario, runtime, maxPayload } = options;
+  const counters = new Counters();
+  const registry = new SocketRegistry();
+  const echo = createEcho({ counters, registry, maxPayload });
+  const etag = `"${scenario.sha256}"`;
+  const app = new Hono();
+
+  app.get("/scenario", (c) => {
+    c.header("ETag", etag);
+    c.header("Cache-Control", "no-cache");
+    if (c.req.header("if-none-match") === etag) return c.body(null, 304);
+    c.header("Content-Type", "text/javascript; charset=utf-8");
+    return c.body(scenario.code);
+  });
+
+  app.get(
+    "/ws",
+    upgradeWebSocket(() => echo),
+    (c) =>
+      c.text("426 Upgrade Required: /ws speaks WebSocket only; connect with a WebSocket client\n", 426, {
+        Upgrade: "websocket",
+      }),
+  );
+
+  app.get("/stats", (c) => c.json(counters.snapshot(runtime)));
+
+  app.notFound((c) => c.text(`404 Not Found: ${c.req.method} ${c.req.path}; routes: ${ROUTES.join(", ")}\n`, 404));
+
+  app.onError((err, c) => {
+    console.error(`c512k: ${c.req.method} ${c.req.path} failed:`, err);
+    return c.text("500 Internal Server Error\n", 500);
+  });
+
+  return { app, counters, registry };
+}

@@ -1,0 +1,64 @@
+/** The seed's WebSocket behaviour: greet with `Welcome!`, answer each text upper-cased. */
+import type { WSEvents } from "hono/ws";
+import { BINARY_REFUSED, MESSAGE_TOO_BIG_APP } from "./close-codes.ts";
+import type { Counters } from "./stats.ts";
+import type { Closable, SocketRegistry } from "./socket-registry.ts";
+
+export const WELCOME = "Welcome!";
+
+export interface EchoOptions {
+  counters: Counters;
+  registry: SocketRegistry;
+  /** Largest accepted message, in bytes. */
+  maxPayload: number;
+}
+
+/** UTF-8 length without allocating: the check only runs for strings that might be too big. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * One events object shared by every socket: the handlers keep no per-socket state, so a
+ * socket costs the core one registry entry and nothing else.
+ */
+export function createEcho({ counters, registry, maxPayload }: EchoOptions): WSEvents {
+  // A string of n UTF-16 units is at most 3n bytes: below this, no need to measure.
+  const safeChars = Math.floor(maxPayload / 3);
+  return {
+    onOpen(_event, ws) {
+      counters.opened();
+      registry.add(ws.raw as Closable);
+      ws.send(WELCOME);
+      counters.messagesOut++;
+    },
+    onMessage(event, ws) {
+      counters.messagesIn++;
+      const data = event.data;
+      if (typeof data !== "string") {
+        ws.close(BINARY_REFUSED, "binary messages are not accepted; send text");
+        return;
+      }
+      if (data.length > safeChars && utf8Length(data) > maxPayload) {
+        ws.close(MESSAGE_TOO_BIG_APP, `message over ${maxPayload} bytes`);
+        return;
+      }
+      ws.send(data.toUpperCase());
+      counters.messagesOut++;
+    },
+    onClose(_event, ws) {
+      // A runtime may report a close for a socket whose open never reached us.
+      if (registry.delete(ws.raw as Closable)) counters.ended();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * What a scenario module (served at `GET /scenario`) is handed by the client, and must export.
+ * Shared by the server's default scenario, any operator's `--scenario FILE`, and the client.
+ */
+
+export interface ScenarioOptions {
+  /** The WebSocket endpoint, e.g. `ws://127.0.0.1:8080/ws`. */
+  url: string;
+  /** Sockets to open. */
+  connections: number;
+  /** Connections opened per second during the ramp. */
+  rate: number;
+  /** Seconds between one socket's messages (jittered ±10% by the seed scenario). */
+  interval: number;
+  /** Messages each socket sends before it is done; 0 = until stopped. */
+  messages: number;
+}
+
+/** The part of the WHATWG WebSocket that scenarios use; `ws` and every runtime's global fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** The client's counters and histograms; the scenario reports every event to it. */
+export interface Recorder {
+  /** A connection attempt started. */
+  connecting(): void;
+  /** The handshake finished after `ms`. */
+  opened(ms: number): void;
+  /** An opened socket has closed, for any reason. */
+  closed(): void;
+  /** A socket failed to open, or dropped without the scenario closing it. */
+  failed(reason: string): void;
+  sent(): void;
+  /** The right answer arrived `ms` after its message was sent. */
+  answered(ms: number): void;
+  /** A wrong answer to a message we sent. */
+  mismatched(expected: string, got: unknown): void;
+  /** A message that answers nothing we sent (or a wrong greeting). */
+  unexpected(expected: string, got: unknown): void;
+}
+
+export interface ScenarioContext {
+  options: ScenarioOptions;
+  WebSocket: WebSocketConstructor;
+  recorder: Recorder;
+  /** Aborted on `--duration` or SIGINT: stop sending, collect answers in flight, close. */
+  signal: AbortSignal;
+}
+
+/** A scenario module's default export; it resolves when every socket it opened has closed. */
+export type Scenario = (context: ScenarioContext) => Promise<void>;
