@@ -1,0 +1,140 @@
+/**
+ * The conformance suite, written once and run against the real server under each runtime:
+ * what the README promises about /ws, /scenario, /stats, errors and shutdown.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { BINARY_REFUSED, GOING_AWAY, MESSAGE_TOO_BIG, MESSAGE_TOO_BIG_APP } from "../src/close-codes.ts";
+import type { StatsSnapshot } from "../src/stats.ts";
+import type { RuntimeName } from "./_runtimes.ts";
+import { startServer, type TestServer } from "./_server.ts";
+import { connect, connectWelcomed } from "./_ws.ts";
+
+const MAX_PAYLOAD = 4096;
+
+/** Deno has no message-size setting, so the app closes with its own code (README, "Message size"). */
+const OVERSIZE_CODE: Record<RuntimeName, number> = {
+  node: MESSAGE_TOO_BIG,
+  bun: MESSAGE_TOO_BIG,
+  deno: MESSAGE_TOO_BIG_APP,
+};
+
+async function stats(server: TestServer): Promise<StatsSnapshot> {
+  const res = await fetch(`${server.url}/stats`);
+  assert.equal(res.status, 200);
+  return await res.json() as StatsSnapshot;
+}
+
+/** Polls /stats until `ready` holds; the server counts a close when its runtime reports it. */
+async function statsUntil(server: TestServer, ready: (s: StatsSnapshot) => boolean): Promise<StatsSnapshot> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const s = await stats(server);
+    if (ready(s) || Date.now() > deadline) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function conformance(runtime: RuntimeName): void {
+  describe(`server on ${runtime}`, () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startServer(runtime, ["--max-payload", String(MAX_PAYLOAD)]);
+    });
+    after(async () => {
+      await server?.stop("SIGKILL");
+    });
+
+    it("greets each socket with Welcome!", async () => {
+      const s = await connect(server.wsUrl);
+      assert.equal(await s.next(), "Welcome!");
+      s.ws.close();
+    });
+
+    it("answers each text message with the same text upper-cased, non-ASCII included", async () => {
+      const s = await connectWelcomed(server.wsUrl);
+      for (const text of ["hello world", "straße ǆ ñandú ΣΊΣΥΦΟΣ ﬁ", "emoji 😀 stays, ascii goes UP", ""]) {
+        s.ws.send(text);
+        assert.equal(await s.next(), text.toUpperCase());
+      }
+      s.ws.close();
+    });
+
+    it(`closes a socket that sends binary with ${BINARY_REFUSED}`, async () => {
+      const s = await connectWelcomed(server.wsUrl);
+      s.ws.send(new Uint8Array([1, 2, 3]));
+      assert.equal(await s.closed, BINARY_REFUSED);
+    });
+
+    it(`closes a socket whose message is over --max-payload with ${OVERSIZE_CODE[runtime]}, others keep working`, async () => {
+      const bystander = await connectWelcomed(server.wsUrl);
+      const big = await connectWelcomed(server.wsUrl);
+      big.ws.send("x".repeat(MAX_PAYLOAD + 1));
+      assert.equal(await big.closed, OVERSIZE_CODE[runtime]);
+      bystander.ws.send("still here");
+      assert.equal(await bystander.next(), "STILL HERE");
+      // Exactly at the limit is accepted.
+      bystander.ws.send("y".repeat(MAX_PAYLOAD));
+      assert.equal(await bystander.next(), "Y".repeat(MAX_PAYLOAD));
+      bystander.ws.close();
+    });
+
+    it("answers GET /ws without an upgrade with 426 and a one-line reason", async () => {
+      const res = await fetch(server.wsUrl.replace("ws:", "http:"));
+      assert.equal(res.status, 426);
+      const body = await res.text();
+      assert.match(body, /^426 Upgrade Required: .*WebSocket.*\n$/);
+    });
+
+    it("answers unknown routes with 404", async () => {
+      const res = await fetch(`${server.url}/nope`);
+      assert.equal(res.status, 404);
+      assert.match(await res.text(), /^404 Not Found: GET \/nope; routes: /);
+    });
+
+    it("serves /scenario as an importable module whose ETag is the sha256 of its body", async () => {
+      const res = await fetch(`${server.url}/scenario`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/javascript/);
+      const body = await res.text();
+      const sha = createHash("sha256").update(body).digest("hex");
+      assert.equal(res.headers.get("etag"), `"${sha}"`);
+      const mod = await import(`data:text/javascript;base64,${Buffer.from(body).toString("base64")}`);
+      assert.equal(typeof mod.default, "function");
+      const again = await fetch(`${server.url}/scenario`, { headers: { "If-None-Match": `"${sha}"` } });
+      assert.equal(again.status, 304);
+    });
+
+    it("counts sockets in /stats up as they open and back down as they close", async () => {
+      const before = await statsUntil(server, (s) => s.connections.open === 0);
+      assert.equal(before.runtime, runtime);
+      assert.equal(before.connections.open, 0);
+      const sockets = await Promise.all(Array.from({ length: 5 }, () => connectWelcomed(server.wsUrl)));
+      sockets[0].ws.send("count me");
+      await sockets[0].next();
+      const during = await stats(server);
+      assert.equal(during.connections.open, 5);
+      assert.equal(during.connections.accepted, before.connections.accepted + 5);
+      assert.ok(during.connections.peak >= 5);
+      assert.equal(during.messages.in, before.messages.in + 1);
+      assert.equal(during.messages.out, before.messages.out + 5 + 1);
+      assert.ok(during.memory.rss > 0 && during.memory.heapUsed > 0);
+      for (const s of sockets) s.ws.close();
+      await Promise.all(sockets.map((s) => s.closed));
+      const afterClose = await statsUntil(server, (s) => s.connections.open === 0);
+      assert.equal(afterClose.connections.open, 0);
+      assert.equal(afterClose.connections.closed, before.connections.closed + 5);
+    });
+  });
+
+  describe(`server on ${runtime}, shutdown`, () => {
+    it("on SIGTERM closes its sockets with 1001 and exits 0", async () => {
+      const server = await startServer(runtime);
+      const sockets = await Promise.all(Array.from({ length: 3 }, () => connectWelcomed(server.wsUrl)));
+      const code = await server.stop("SIGTERM");
+      assert.deepEqual(await Promise.all(sockets.map((s) => s.closed)), [GOING_AWAY, GOING_AWAY, GOING_AWAY]);
+      assert.equal(code, 0, server.child.output());
+    });
+  });
+}

@@ -1,0 +1,60 @@
+/** Child processes for tests: started by us, bounded in time, stopped by their PID. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { ROOT } from "./_runtimes.ts";
+
+export interface Child {
+  proc: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  stdout(): string;
+  /** Resolves with the exit code, or the signal's name. */
+  exited: Promise<number | string>;
+}
+
+export function start(
+  command: string[],
+  options: { env?: Record<string, string>; cwd?: string; detached?: boolean } = {},
+): Child {
+  const proc = spawn(command[0], command.slice(1), {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
+  });
+  let out = "";
+  let stdout = "";
+  proc.stdout!.on("data", (d) => {
+    out += d;
+    stdout += d;
+  });
+  proc.stderr!.on("data", (d) => (out += d));
+  const exited = once(proc, "exit").then(([code, signal]) => (code ?? signal) as number | string);
+  return { proc, output: () => out, stdout: () => stdout, exited };
+}
+
+/** Waits until `pattern` appears in the output; fails with the output if the process ends or time runs out. */
+export async function waitFor(child: Child, pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + ms;
+  let ended = false;
+  child.exited.then(() => (ended = true));
+  while (Date.now() < deadline) {
+    const m = child.output().match(pattern);
+    if (m) return m;
+    if (ended) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no ${pattern} within ${ms} ms${ended ? " (process exited)" : ""}; output:\n${child.output()}`);
+}
+
+/** Runs a command to its end, with a time limit, and returns its exit code and output. */
+export async function run(
+  command: string[],
+  options: { env?: Record<string, string>; cwd?: string; ms?: number } = {},
+) {
+  const child = start(command, options);
+  const timer = setTimeout(() => child.proc.kill("SIGKILL"), options.ms ?? 60_000);
+  const code = await child.exited;
+  clearTimeout(timer);
+  return { code, output: child.output(), stdout: child.stdout() };
+}

@@ -1,0 +1,32 @@
+/** Starts the real server under a runtime on a free loopback port, as a user would. */
+import { type Child, start, waitFor } from "./_process.ts";
+import { runCommand, type RuntimeName, serverEntry } from "./_runtimes.ts";
+
+export interface TestServer {
+  runtime: RuntimeName;
+  child: Child;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  wsUrl: string;
+  /** Sends `signal` and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export async function startServer(runtime: RuntimeName, args: string[] = []): Promise<TestServer> {
+  const child = start([...runCommand(runtime), serverEntry(runtime), "--host", "127.0.0.1", "--port", "0", ...args]);
+  const [, port] = await waitFor(child, /listening on http:\/\/127\.0\.0\.1:(\d+) \(/);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    runtime,
+    child,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    async stop(signal = "SIGTERM") {
+      if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill(signal);
+      const timer = setTimeout(() => child.proc.kill("SIGKILL"), 10_000);
+      const code = await child.exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
