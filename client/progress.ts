@@ -11,9 +11,10 @@ export interface Progress {
 
 export function startProgress(recorder: ClientRecorder, target: number): Progress {
   if (!process.stderr.isTTY) return { stop() {} };
+  // Token names must not be progress's own (:rate, :elapsed, :percent, …): those win.
   const bar = new ProgressBar(
-    "open :open/:target [:bar] failed :failed  msg/s :rate  rtt p50 :p50 ms p99 :p99 ms",
-    { total: target, width: 20, stream: process.stderr, clear: true },
+    ":open/:target open [:bar] :failed failed :msgs msg/s rtt p50 :p50 p99 :p99 ms",
+    { total: target, width: 12, stream: process.stderr, clear: true },
   );
   let lastAnswered = 0;
   let lastAt = performance.now();
@@ -26,7 +27,7 @@ export function startProgress(recorder: ClientRecorder, target: number): Progres
       open: recorder.open,
       target,
       failed: recorder.failedCount,
-      rate: Math.round(rate),
+      msgs: Math.round(rate),
       p50: (recorder.rtt.getValueAtPercentile(50) / 1000).toFixed(1),
       p99: (recorder.rtt.getValueAtPercentile(99) / 1000).toFixed(1),
     });
