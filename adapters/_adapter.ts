@@ -1,5 +1,7 @@
 /** The one shape every runtime adapter exports, so the start-up code never names a runtime. */
 import type { Hono } from "hono";
+import process from "node:process";
+import type { Readable } from "node:stream";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { RuntimeInfo } from "../src/stats.ts";
 
@@ -9,6 +11,18 @@ export interface ServeOptions {
   port: number;
   /** Largest accepted message, in bytes, enforced by the runtime where it can. */
   maxPayload: number;
+  /** Share the port with the other workers (SO_REUSEPORT), where the runtime shares that way. */
+  reusePort: boolean;
+}
+
+/** One worker process, as the supervisor sees it. */
+export interface WorkerProcess {
+  pid: number;
+  stdout: Readable;
+  stderr: Readable;
+  /** Resolves with the exit code, or the signal's name. */
+  exited: Promise<number | string>;
+  kill(signal: NodeJS.Signals): void;
 }
 
 export interface RunningServer {
@@ -23,6 +37,14 @@ export interface Adapter {
   // deno-lint-ignore no-explicit-any -- each runtime's helper has its own raw socket type
   upgradeWebSocket: UpgradeWebSocket<any, any>;
   serve(app: Hono, options: ServeOptions): Promise<RunningServer>;
+  /** Starts this same server entry again as a worker, with `env` added. */
+  startWorker(env: Record<string, string>): WorkerProcess;
+}
+
+/** RSS and JS heap where the runtime has Node's `process.memoryUsage` (Node, Bun). */
+export function processMemory(): { rss: number; heapUsed: number } {
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed };
 }
 
 /** A prefixed error for an adapter loaded under the wrong runtime. */

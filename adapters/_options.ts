@@ -1,18 +1,29 @@
 /** Server flags and environment, the same for every runtime (node:util parseArgs runs on all three). */
+import os from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { openFileLimit, socketsPerWorker } from "../system/limits.ts";
 
 export interface ServerOptions {
   hostname: string;
-  port: number;
+  /** Every port each worker listens on (`--port`, or `--ports A-B`). */
+  ports: number[];
   maxPayload: number;
+  /** Worker processes sharing the ports. */
+  workers: number;
+  /** How `workers` was chosen, said at start-up. */
+  workersWhy: string;
   /** A scenario module to serve instead of client/scenario.ts. */
   scenarioFile?: string;
 }
 
 export const SERVER_USAGE = `usage: c512k server [options]
   --port N           port to listen on (env PORT, default 8080; 0 = any free port)
+  --ports A-B        listen on every port from A to B (for clients with one IP: ~28K sockets per port)
   --host ADDR        address to bind (env HOST, default 0.0.0.0)
+  --workers N|auto   worker processes sharing the port(s) (default auto: one per core, and enough
+                     for --capacity within each process's open-file limit)
+  --capacity N       sockets the server should hold, to size --workers auto (default 0)
   --max-payload N    largest accepted message in bytes (default 65536); larger closes with 1009
   --scenario FILE    serve this scenario module at /scenario instead of client/scenario.ts
   -h, --help         show this help`;
@@ -21,10 +32,31 @@ export class UsageError extends Error {}
 
 function integer(name: string, text: string, min: number, max: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
+  if (text.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
     throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
   }
   return n;
+}
+
+function portRange(text: string): number[] {
+  const m = text.match(/^(\d+)-(\d+)$/);
+  if (!m) throw new UsageError(`--ports must look like 8080-8087, got "${text}"`);
+  const [from, to] = [integer("--ports start", m[1], 1, 65535), integer("--ports end", m[2], 1, 65535)];
+  if (to < from || to - from >= 1024) throw new UsageError(`--ports must be a range of 1 to 1024 ports, got "${text}"`);
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+function workerCount(text: string, capacity: number): { workers: number; workersWhy: string } {
+  if (text !== "auto") return { workers: integer("--workers", text, 1, 4096), workersWhy: "--workers" };
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const perWorker = socketsPerWorker();
+  const forCapacity = Math.ceil(capacity / perWorker);
+  return forCapacity > cores
+    ? {
+      workers: forCapacity,
+      workersWhy: `auto: ${capacity} sockets at ${perWorker} per worker (open files ${openFileLimit()})`,
+    }
+    : { workers: cores, workersWhy: "auto: one per core" };
 }
 
 /** Returns null when help was asked for. */
@@ -35,7 +67,10 @@ export function parseServerOptions(args: string[]): ServerOptions | null {
       args,
       options: {
         port: { type: "string" },
+        ports: { type: "string" },
         host: { type: "string" },
+        workers: { type: "string", default: "auto" },
+        capacity: { type: "string", default: "0" },
         "max-payload": { type: "string" },
         scenario: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -46,10 +81,15 @@ export function parseServerOptions(args: string[]): ServerOptions | null {
   }
   const v = parsed.values;
   if (v.help) return null;
+  if (v.port !== undefined && v.ports !== undefined) throw new UsageError("give --port or --ports, not both");
+  const ports = v.ports !== undefined
+    ? portRange(v.ports)
+    : [integer("--port (or PORT)", v.port ?? process.env.PORT ?? "8080", 0, 65535)];
   return {
     hostname: v.host ?? process.env.HOST ?? "0.0.0.0",
-    port: integer("--port (or PORT)", v.port ?? process.env.PORT ?? "8080", 0, 65535),
+    ports,
     maxPayload: integer("--max-payload", v["max-payload"] ?? "65536", 1, 2 ** 31 - 1),
+    ...workerCount(v.workers, integer("--capacity", v.capacity, 0, 100_000_000)),
     scenarioFile: v.scenario,
   };
 }

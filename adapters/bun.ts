@@ -1,7 +1,8 @@
 /** Bun adapter: `Bun.serve` with hono/bun's `upgradeWebSocket` and websocket handler. */
 import process from "node:process";
 import type { Adapter } from "./_adapter.ts";
-import { wrongRuntime } from "./_adapter.ts";
+import { processMemory, wrongRuntime } from "./_adapter.ts";
+import { spawnSelf } from "./_spawn-self.ts";
 
 if (!("Bun" in globalThis)) throw wrongRuntime("bun", "bun run start");
 
@@ -14,20 +15,19 @@ export const adapter: Adapter = {
     name: "bun",
     version: Bun.version,
     pid: process.pid,
-    memory: () => {
-      const { rss, heapUsed } = process.memoryUsage();
-      return { rss, heapUsed };
-    },
+    memory: processMemory,
   },
   upgradeWebSocket,
-  serve(app, { hostname, port, maxPayload }) {
+  serve(app, { hostname, port, maxPayload, reusePort }) {
     const server = Bun.serve({
       hostname,
       port,
+      reusePort,
       fetch: app.fetch,
       // maxPayloadLength: uWebSockets refuses the frame from its header and closes with 1009.
       websocket: { ...websocket, maxPayloadLength: maxPayload, perMessageDeflate: false },
     });
     return Promise.resolve({ port: server.port, close: () => server.stop(false) });
   },
+  startWorker: (env) => spawnSelf([], env),
 };

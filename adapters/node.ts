@@ -1,10 +1,11 @@
 /** Node adapter: @hono/node-server 2 with its built-in WebSocket support on `ws`. */
 import { serve as serveNode, upgradeWebSocket } from "@hono/node-server";
+import cluster from "node:cluster";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { WebSocketServer } from "ws";
 import type { Adapter } from "./_adapter.ts";
-import { wrongRuntime } from "./_adapter.ts";
+import { processMemory, wrongRuntime } from "./_adapter.ts";
 
 if ("Bun" in globalThis || "Deno" in globalThis || !process.versions?.node) {
   throw wrongRuntime("node", "npm start");
@@ -15,10 +16,7 @@ export const adapter: Adapter = {
     name: "node",
     version: process.versions.node,
     pid: process.pid,
-    memory: () => {
-      const { rss, heapUsed } = process.memoryUsage();
-      return { rss, heapUsed };
-    },
+    memory: processMemory,
   },
   upgradeWebSocket,
   serve(app, { hostname, port, maxPayload }) {
@@ -41,5 +39,19 @@ export const adapter: Adapter = {
       );
       server.once("error", reject);
     });
+  },
+  // Node 20 cannot set SO_REUSEPORT, so workers are cluster workers: the primary owns the
+  // listening socket and hands each accepted connection to a worker, round-robin.
+  startWorker(env) {
+    cluster.setupPrimary({ silent: true });
+    const worker = cluster.fork(env);
+    const child = worker.process;
+    return {
+      pid: child.pid!,
+      stdout: child.stdout!,
+      stderr: child.stderr!,
+      exited: new Promise((resolve) => worker.once("exit", (code, signal) => resolve(signal ?? code))),
+      kill: (signal) => child.kill(signal),
+    };
   },
 };

@@ -1,19 +1,31 @@
 /** The portable client: fetch the server's scenario, run it, report. One bundle for every runtime. */
 import process from "node:process";
-import { reportIsClean } from "../src/client-report.ts";
+import { type ClientReport, reportIsClean } from "../src/client-report.ts";
+import { socketsPerWorker } from "../system/limits.ts";
+import { coordinate } from "./coordinator.ts";
 import { loadScenario, ScenarioError } from "./load-scenario.ts";
-import { CLIENT_USAGE, parseClientOptions, UsageError } from "./options.ts";
+import { CLIENT_USAGE, type ClientOptions, parseClientOptions, UsageError } from "./options.ts";
 import { startProgress } from "./progress.ts";
-import { ClientRecorder } from "./recorder.ts";
+import { runLocal } from "./run-local.ts";
 import { pickWebSocket } from "./socket.ts";
 import { formatSummary } from "./summary.ts";
+import {
+  CLIENT_WORKER_ENV,
+  encodeHistogram,
+  PROGRESS_EVERY_MS,
+  PROGRESS_PREFIX,
+  RESULT_PREFIX,
+  SCENARIO_SHA_ENV,
+  type WorkerAssignment,
+  type WorkerResult,
+} from "./worker-link.ts";
 
 function fail(message: string, code: number): never {
   console.error(`c512k client: ${message}`);
   process.exit(code);
 }
 
-let options;
+let options: ClientOptions | null;
 try {
   options = parseClientOptions(process.argv.slice(2));
 } catch (err) {
@@ -25,56 +37,86 @@ if (!options) {
   process.exit(0);
 }
 
-const { runtime, WebSocket, label } = await pickWebSocket();
+const choice = await pickWebSocket();
 const scenario = await loadScenario(options.base).catch((err) => {
   if (err instanceof ScenarioError) fail(err.message, 1);
   throw err;
 });
+const assignment = process.env[CLIENT_WORKER_ENV];
+const stop = new AbortController();
+const startedAt = performance.now();
+
+if (assignment !== undefined) {
+  // A worker: run our share, report progress and the result on stdout for the coordinator.
+  const share = JSON.parse(assignment) as WorkerAssignment;
+  if (scenario.sha256 !== process.env[SCENARIO_SHA_ENV]) {
+    fail(
+      `worker ${share.index} got scenario sha256 ${scenario.sha256}, not the coordinator's ${
+        process.env[SCENARIO_SHA_ENV]
+      }`,
+      1,
+    );
+  }
+  process.on("SIGINT", () => stop.abort());
+  let recorder: import("./recorder.ts").ClientRecorder | undefined;
+  const ticker = setInterval(() => {
+    if (recorder) process.stdout.write(`${PROGRESS_PREFIX}${JSON.stringify(recorder.figures())}\n`);
+  }, PROGRESS_EVERY_MS);
+  const local = runLocal(scenario.run, choice.WebSocket, { ...options, ...share }, stop, (r) => (recorder = r));
+  const done = await local;
+  clearInterval(ticker);
+  const report = done.report({ runtime: choice.runtime, scenario, target: share.connections, seconds: 0 });
+  const result: WorkerResult = { report, rtt: encodeHistogram(done.rtt), connect: encodeHistogram(done.connectTime) };
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+const workers = options.workers === "auto"
+  ? Math.max(1, Math.ceil(options.connections / socketsPerWorker()))
+  : options.workers;
 console.error(
   `c512k client: running scenario ${scenario.url} sha256 ${scenario.sha256} ` +
-    `(code from that server, with this process's permissions) on ${runtime.name} ${runtime.version} with ${label}`,
+    `(code from that server, with this process's permissions) on ${choice.runtime.name} ${choice.runtime.version} ` +
+    `with ${choice.label}, ${workers} process${workers === 1 ? "" : "es"}, ${options.urls.length} endpoint${
+      options.urls.length === 1 ? "" : "s"
+    }`,
 );
 
-const recorder = new ClientRecorder();
-const stop = new AbortController();
 let interrupted = false;
+let onInterrupt = (_force: boolean) => stop.abort();
 process.on("SIGINT", () => {
   // A second Ctrl-C means "now": skip the graceful close.
-  if (interrupted) process.exit(130);
+  if (interrupted) {
+    onInterrupt(true);
+    process.exit(130);
+  }
   interrupted = true;
   console.error("c512k client: SIGINT, closing sockets (Ctrl-C again to quit at once)");
-  stop.abort();
+  onInterrupt(false);
 });
-const timer = options.duration > 0 ? setTimeout(() => stop.abort(), options.duration * 1000) : undefined;
 
-const startedAt = performance.now();
-const progress = startProgress(recorder, options.connections);
-try {
-  await scenario.run({
-    options: {
-      url: options.wsUrl,
-      connections: options.connections,
-      rate: options.rate,
-      interval: options.interval,
-      messages: options.messages,
-    },
-    WebSocket,
-    recorder,
-    signal: stop.signal,
-  });
-} catch (err) {
-  recorder.failed(`scenario threw: ${(err as Error).message}`);
-} finally {
-  clearTimeout(timer);
+let counts: Omit<ClientReport, "runtime" | "scenario" | "target" | "seconds">;
+if (workers === 1) {
+  let recorder: import("./recorder.ts").ClientRecorder | undefined;
+  const progress = startProgress(() => recorder!.figures(), options.connections);
+  const done = await runLocal(scenario.run, choice.WebSocket, options, stop, (r) => (recorder = r));
+  progress.stop();
+  counts = done.report({ runtime: choice.runtime, scenario, target: options.connections, seconds: 0 });
+} else {
+  const team = coordinate(options, choice, scenario.sha256, workers);
+  onInterrupt = (force) => team.interrupt(force);
+  const progress = startProgress(team.figures, options.connections);
+  counts = await team.done;
   progress.stop();
 }
 
-const report = recorder.report({
-  runtime,
+const report: ClientReport = {
+  runtime: choice.runtime,
   scenario: { url: scenario.url, sha256: scenario.sha256 },
   target: options.connections,
   seconds: Math.round((performance.now() - startedAt) / 100) / 10,
-});
+  ...counts,
+};
 const color = process.env.FORCE_COLOR
   ? process.env.FORCE_COLOR !== "0"
   : !process.env.NO_COLOR && !!process.stdout.isTTY;

@@ -1,11 +1,14 @@
 /** Client flags: parsed with node:util parseArgs, checked with messages a person can act on. */
 import { parseArgs } from "node:util";
+import { endpointUrls, parseHosts, parsePorts, TargetError } from "./targets.ts";
 
 export interface ClientOptions {
   /** http(s)://host:port of the server: `/scenario` and `/ws` are found under it. */
   base: string;
-  /** ws(s)://host:port/ws */
-  wsUrl: string;
+  /** Every ws(s)://host:port/ws the sockets are spread over (--targets × --ports). */
+  urls: string[];
+  /** Client processes; "auto" is decided once the open-file limit is known. */
+  workers: number | "auto";
   connections: number;
   rate: number;
   interval: number;
@@ -22,6 +25,11 @@ export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/cl
   --interval S        seconds between one socket's messages, ±10% jitter (default 25)
   --messages N        messages per socket, then done; 0 = until stopped (default 0)
   --duration S        stop after S seconds; 0 = until Ctrl-C (default 0)
+  --targets SPEC      spread sockets over these server addresses, e.g. 127.0.0.1-16 or a,b
+                      (default: URL's host; one source IP reaches ~28K sockets per server ip:port)
+  --ports A-B         and over these server ports (default: URL's port)
+  --workers N|auto    client processes sharing the sockets (default auto: enough for the
+                      open-file limit of one process)
   --json              print the result as one JSON object on stdout
   -h, --help          show this help
 The client fetches URL/scenario and RUNS IT: only point it at a server you trust.`;
@@ -37,7 +45,7 @@ function num(name: string, text: string, min: number, max: number, whole = true)
   return n;
 }
 
-function endpoints(text: string): { base: string; wsUrl: string } {
+function endpoints(text: string): { base: string; secure: boolean; host: string; port: number } {
   let url: URL;
   try {
     url = new URL(text);
@@ -48,10 +56,12 @@ function endpoints(text: string): { base: string; wsUrl: string } {
   if (!["http:", "https:", "ws:", "wss:"].includes(url.protocol)) {
     throw new UsageError(`URL must start with http://, https://, ws:// or wss://, got "${text}"`);
   }
-  const hostPort = url.host;
+  const port = Number(url.port || (secure ? 443 : 80));
   return {
-    base: `${secure ? "https" : "http"}://${hostPort}`,
-    wsUrl: `${secure ? "wss" : "ws"}://${hostPort}/ws`,
+    base: `${secure ? "https" : "http"}://${url.host}`,
+    secure,
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port,
   };
 }
 
@@ -68,6 +78,9 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
         interval: { type: "string", default: "25" },
         messages: { type: "string", default: "0" },
         duration: { type: "string", default: "0" },
+        targets: { type: "string" },
+        ports: { type: "string" },
+        workers: { type: "string", default: "auto" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
@@ -82,8 +95,20 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
       `expected one URL, got ${parsed.positionals.length}: ${parsed.positionals.join(" ") || "none"}`,
     );
   }
+  const server = endpoints(parsed.positionals[0]);
+  let urls: string[];
+  try {
+    const hosts = v.targets === undefined ? [server.host] : parseHosts(v.targets);
+    const ports = v.ports === undefined ? [server.port] : parsePorts(v.ports);
+    urls = endpointUrls(server.secure ? "wss" : "ws", hosts, ports);
+  } catch (err) {
+    if (err instanceof TargetError) throw new UsageError(err.message);
+    throw err;
+  }
   return {
-    ...endpoints(parsed.positionals[0]),
+    base: server.base,
+    urls,
+    workers: v.workers === "auto" ? "auto" : num("workers", v.workers, 1, 4096),
     connections: num("connections", v.connections, 1, 10_000_000),
     rate: num("rate", v.rate, 1, 1_000_000),
     interval: num("interval", v.interval, 0.001, 86_400, false),

@@ -1,7 +1,7 @@
 /** A live status line on stderr, only when stderr is a terminal (the `progress` package draws it). */
 import ProgressBar from "progress";
 import process from "node:process";
-import type { ClientRecorder } from "./recorder.ts";
+import type { ProgressFigures } from "./worker-link.ts";
 
 const EVERY_MS = 250;
 
@@ -9,7 +9,7 @@ export interface Progress {
   stop(): void;
 }
 
-export function startProgress(recorder: ClientRecorder, target: number): Progress {
+export function startProgress(figures: () => ProgressFigures, target: number): Progress {
   if (!process.stderr.isTTY) return { stop() {} };
   // Token names must not be progress's own (:rate, :elapsed, :percent, …): those win.
   const bar = new ProgressBar(
@@ -19,17 +19,18 @@ export function startProgress(recorder: ClientRecorder, target: number): Progres
   let lastAnswered = 0;
   let lastAt = performance.now();
   const timer = setInterval(() => {
+    const f = figures();
     const now = performance.now();
-    const rate = ((recorder.answeredCount - lastAnswered) * 1000) / (now - lastAt);
-    lastAnswered = recorder.answeredCount;
+    const rate = ((f.answered - lastAnswered) * 1000) / (now - lastAt);
+    lastAnswered = f.answered;
     lastAt = now;
-    bar.update(Math.min(1, recorder.open / target), {
-      open: recorder.open,
+    bar.update(Math.min(1, f.open / target), {
+      open: f.open,
       target,
-      failed: recorder.failedCount,
+      failed: f.failed,
       msgs: Math.round(rate),
-      p50: (recorder.rtt.getValueAtPercentile(50) / 1000).toFixed(1),
-      p99: (recorder.rtt.getValueAtPercentile(99) / 1000).toFixed(1),
+      p50: f.rttP50.toFixed(1),
+      p99: f.rttP99.toFixed(1),
     });
   }, EVERY_MS);
   return {

@@ -2,11 +2,12 @@
 import * as hdr from "hdr-histogram-js";
 import type { ClientReport } from "../src/client-report.ts";
 import type { Recorder } from "../src/scenario-contract.ts";
+import type { ProgressFigures } from "./worker-link.ts";
 
 const MISMATCH_SAMPLES = 5;
 
 /** Microseconds up to one hour, three significant digits. */
-function histogram(): hdr.Histogram {
+export function histogram(): hdr.Histogram {
   return hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000,
@@ -15,7 +16,7 @@ function histogram(): hdr.Histogram {
 }
 
 const toUs = (ms: number) => Math.max(1, Math.round(ms * 1000));
-const toMs = (us: number) => Math.round(us) / 1000;
+export const toMs = (us: number) => Math.round(us) / 1000;
 
 export class ClientRecorder implements Recorder {
   attempts = 0;
@@ -74,6 +75,16 @@ export class ClientRecorder implements Recorder {
     if (this.mismatchSamples.length < MISMATCH_SAMPLES) {
       this.mismatchSamples.push({ expected, got: typeof got === "string" ? got : `(${typeof got})` });
     }
+  }
+
+  figures(): ProgressFigures {
+    return {
+      open: this.open,
+      failed: this.failedCount,
+      answered: this.answeredCount,
+      rttP50: toMs(this.rtt.getValueAtPercentile(50)),
+      rttP99: toMs(this.rtt.getValueAtPercentile(99)),
+    };
   }
 
   report(base: Pick<ClientReport, "runtime" | "scenario" | "target" | "seconds">): ClientReport {

@@ -38,7 +38,7 @@ interface Peer {
 }
 
 export default async function seed({ options, WebSocket, recorder, signal }: ScenarioContext): Promise<void> {
-  const { url, connections, rate, messages } = options;
+  const { urls, connections, rate, messages } = options;
   const intervalMs = options.interval * 1000;
   const peers = new Set<Peer>();
   let started = 0;
@@ -81,10 +81,10 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     recorder.sent();
   };
 
-  const open = () => {
+  const open = (index: number) => {
     const connectStart = performance.now();
     recorder.connecting();
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(urls[index % urls.length]);
     const peer: Peer = {
       ws,
       isOpen: false,
@@ -151,10 +151,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
   const rampStart = performance.now();
   const ramp = setInterval(() => {
     const due = Math.min(connections, Math.floor(((performance.now() - rampStart) * rate) / 1000) + 1);
-    while (started < due && !stopping) {
-      started++;
-      open();
-    }
+    while (started < due && !stopping) open(started++);
     if (started >= connections) clearInterval(ramp);
   }, TICK_MS);
 

@@ -13,6 +13,8 @@ export interface AppOptions {
   runtime: RuntimeInfo;
   /** Largest accepted message, in bytes. */
   maxPayload: number;
+  /** Where several processes share the load: the totals, which this process alone does not know. */
+  totals?: () => Promise<unknown>;
 }
 
 export interface CoreApp {
@@ -48,7 +50,8 @@ export function createApp(options: AppOptions): CoreApp {
       }),
   );
 
-  app.get("/stats", (c) => c.json(counters.snapshot(runtime)));
+  const totals = options.totals;
+  app.get("/stats", async (c) => c.json(totals ? await totals() : counters.snapshot(runtime)));
 
   app.notFound((c) => c.text(`404 Not Found: ${c.req.method} ${c.req.path}; routes: ${ROUTES.join(", ")}\n`, 404));
 

@@ -4,8 +4,11 @@
  */
 
 export interface ScenarioOptions {
-  /** The WebSocket endpoint, e.g. `ws://127.0.0.1:8080/ws`. */
-  url: string;
+  /**
+   * The WebSocket endpoints, e.g. `ws://127.0.0.1:8080/ws`; socket i goes to `urls[i % length]`.
+   * Several, because one source address reaches only ~28K sockets on one server ip:port.
+   */
+  urls: string[];
   /** Sockets to open. */
   connections: number;
   /** Connections opened per second during the ramp. */

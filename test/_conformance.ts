@@ -26,7 +26,11 @@ async function stats(server: TestServer): Promise<StatsSnapshot> {
   return await res.json() as StatsSnapshot;
 }
 
-/** Polls /stats until `ready` holds; the server counts a close when its runtime reports it. */
+/**
+ * Polls /stats until `ready` holds, then returns it (or the last answer, for the assertions to
+ * reject): workers report their counts to the supervisor every 250 ms, and a close is counted
+ * when the runtime reports it.
+ */
 async function statsUntil(server: TestServer, ready: (s: StatsSnapshot) => boolean): Promise<StatsSnapshot> {
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -34,6 +38,20 @@ async function statsUntil(server: TestServer, ready: (s: StatsSnapshot) => boole
     if (ready(s) || Date.now() > deadline) return s;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Waits until two readings 300 ms apart agree: nothing is in flight between workers and supervisor. */
+async function settledStats(server: TestServer): Promise<StatsSnapshot> {
+  let previous = await stats(server);
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 300));
+    const next = await stats(server);
+    const same =
+      JSON.stringify([next.connections, next.messages]) === JSON.stringify([previous.connections, previous.messages]);
+    if (same && next.connections.open === 0) return next;
+    previous = next;
+  }
+  return previous;
 }
 
 export function conformance(runtime: RuntimeName): void {
@@ -107,13 +125,16 @@ export function conformance(runtime: RuntimeName): void {
     });
 
     it("counts sockets in /stats up as they open and back down as they close", async () => {
-      const before = await statsUntil(server, (s) => s.connections.open === 0);
+      const before = await settledStats(server);
       assert.equal(before.runtime, runtime);
       assert.equal(before.connections.open, 0);
       const sockets = await Promise.all(Array.from({ length: 5 }, () => connectWelcomed(server.wsUrl)));
       sockets[0].ws.send("count me");
       await sockets[0].next();
-      const during = await stats(server);
+      const during = await statsUntil(
+        server,
+        (s) => s.connections.open === 5 && s.messages.in === before.messages.in + 1,
+      );
       assert.equal(during.connections.open, 5);
       assert.equal(during.connections.accepted, before.connections.accepted + 5);
       assert.ok(during.connections.peak >= 5);

@@ -33,15 +33,23 @@ export function start(
   return { proc, output: () => out, stdout: () => stdout, exited };
 }
 
-/** Waits until `pattern` appears in the output; fails with the output if the process ends or time runs out. */
-export async function waitFor(child: Child, pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> {
+/**
+ * Waits until `pattern` appears in the output; fails with the output if time runs out, or if the
+ * process ends first (unless `afterExit`: a wrapper such as npm may exit before its child's last line).
+ */
+export async function waitFor(
+  child: Child,
+  pattern: RegExp,
+  ms = 30_000,
+  afterExit = false,
+): Promise<RegExpMatchArray> {
   const deadline = Date.now() + ms;
   let ended = false;
   child.exited.then(() => (ended = true));
   while (Date.now() < deadline) {
     const m = child.output().match(pattern);
     if (m) return m;
-    if (ended) break;
+    if (ended && !afterExit) break;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`no ${pattern} within ${ms} ms${ended ? " (process exited)" : ""}; output:\n${child.output()}`);

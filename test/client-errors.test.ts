@@ -104,7 +104,12 @@ describe("client errors", () => {
       assert.equal(report.failed, 0);
       assert.ok(report.answered >= 50, `answered ${report.answered}`);
       assert.equal(report.answered, report.sent);
-      const s = await (await fetch(`${server.url}/stats`)).json();
+      let s;
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
+        s = await (await fetch(`${server.url}/stats`)).json();
+        if (s.connections.closed === 50) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       assert.equal(s.connections.closed, 50);
     } finally {
       await server.stop("SIGKILL");

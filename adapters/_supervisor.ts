@@ -1,0 +1,156 @@
+/**
+ * The supervisor: starts the workers, restarts one that dies, keeps the totals for /stats, and
+ * on SIGINT/SIGTERM stops them all. It holds no client socket itself, so its own open-file limit
+ * never bounds the count.
+ */
+import { Hono } from "hono";
+import { createServer } from "node:net";
+import process from "node:process";
+import { createInterface } from "node:readline";
+import { aggregate, emptyRetired, retire, type WorkerStats } from "../src/cluster-stats.ts";
+import type { StatsSnapshot } from "../src/stats.ts";
+import type { Adapter, WorkerProcess } from "./_adapter.ts";
+import type { ServerOptions } from "./_options.ts";
+import { fail } from "./_run-server.ts";
+import { bundleScenario } from "./_scenario-bundle.ts";
+import { CONTROL_ENV, PORTS_ENV, STATS_PREFIX, WORKER_ENV } from "./_worker-link.ts";
+
+/** A worker that dies this often within CRASH_WINDOW_MS is not restarted again. */
+const CRASH_LIMIT = 5;
+const CRASH_WINDOW_MS = 10_000;
+const START_TIMEOUT_MS = 60_000;
+/** Workers get this long to close their sockets after SIGTERM, then SIGKILL. */
+const STOP_TIMEOUT_MS = 15_000;
+
+interface Slot {
+  id: number;
+  proc: WorkerProcess;
+  restarts: number;
+  deaths: number[];
+  last: StatsSnapshot | null;
+  listening: boolean;
+}
+
+/** Port 0 means "any free port": pick one here, so that every worker binds the same one. */
+async function resolvePort(hostname: string, port: number): Promise<number> {
+  if (port !== 0) return port;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => probe.once("error", reject).listen(0, hostname, resolve));
+  const { port: free } = probe.address() as { port: number };
+  await new Promise((r) => probe.close(r));
+  return free;
+}
+
+export async function supervise(adapter: Adapter, options: ServerOptions): Promise<void> {
+  const startedAt = Date.now();
+  // Bundle once here too: a scenario that does not build is refused before any worker starts.
+  await bundleScenario(options.scenarioFile).catch((err) => fail(err.message, 1));
+  const ports = await Promise.all(options.ports.map((p) => resolvePort(options.hostname, p)))
+    .catch((err) => fail(`cannot listen on ${options.hostname}:${options.ports.join(",")}: ${err.message}`, 1));
+
+  const slots: Slot[] = [];
+  const retired = emptyRetired();
+  let peak = 0;
+  let stopping = false;
+
+  const workerStats = (s: Slot): WorkerStats => ({
+    id: s.id,
+    pid: s.proc.pid,
+    restarts: s.restarts,
+    alive: s.last !== null,
+    connections: s.last?.connections ?? { open: 0, peak: 0, accepted: 0, closed: 0 },
+    messages: s.last?.messages ?? { in: 0, out: 0 },
+    memory: s.last?.memory ?? { rss: 0, heapUsed: 0 },
+  });
+  const totals = () => {
+    const workers = slots.map(workerStats);
+    const snapshot = aggregate(
+      {
+        runtime: adapter.runtime.name,
+        version: adapter.runtime.version,
+        pid: adapter.runtime.pid,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
+      },
+      workers,
+      retired,
+      peak,
+    );
+    peak = snapshot.connections.peak;
+    return snapshot;
+  };
+
+  const controlApp = new Hono().get("/stats", (c) => c.json(totals()));
+  const control = await adapter.serve(controlApp, {
+    hostname: "127.0.0.1",
+    port: 0,
+    maxPayload: 1024,
+    reusePort: false,
+  });
+  const controlUrl = `http://127.0.0.1:${control.port}`;
+
+  const start = (slot: Omit<Slot, "proc"> & { proc?: WorkerProcess }): Slot => {
+    const proc = adapter.startWorker({
+      [WORKER_ENV]: String(slot.id),
+      [CONTROL_ENV]: controlUrl,
+      [PORTS_ENV]: ports.join(","),
+    });
+    const s = slot as Slot;
+    s.proc = proc;
+    s.listening = false;
+    createInterface({ input: proc.stdout }).on("line", (line) => {
+      if (line.startsWith(STATS_PREFIX)) {
+        s.last = JSON.parse(line.slice(STATS_PREFIX.length));
+        totals();
+      } else if (line.startsWith("listening on ")) s.listening = true;
+      else console.log(`[worker ${s.id}] ${line}`);
+    });
+    createInterface({ input: proc.stderr }).on("line", (line) => console.error(`[worker ${s.id}] ${line}`));
+    proc.exited.then((how) => {
+      if (stopping) return;
+      if (s.last) retire(retired, workerStats(s));
+      s.last = null;
+      const now = Date.now();
+      s.deaths = [...s.deaths.filter((t) => now - t < CRASH_WINDOW_MS), now];
+      if (s.deaths.length >= CRASH_LIMIT) {
+        console.error(
+          `c512k: worker ${s.id} died ${CRASH_LIMIT} times in ${CRASH_WINDOW_MS / 1000} s; not restarting it`,
+        );
+        return;
+      }
+      console.error(`c512k: worker ${s.id} (pid ${proc.pid}) died (${how}); restarting it`);
+      s.restarts++;
+      start(s);
+    });
+    return s;
+  };
+
+  for (let id = 0; id < options.workers; id++) {
+    slots.push(start({ id, restarts: 0, deaths: [], last: null, listening: false }));
+  }
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!slots.every((s) => s.listening)) {
+    if (Date.now() > deadline) fail(`workers did not start within ${START_TIMEOUT_MS / 1000} s`, 1);
+    if (slots.some((s) => s.deaths.length >= CRASH_LIMIT)) fail("workers keep dying at start-up (see above)", 1);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+
+  const { name, version } = adapter.runtime;
+  const where = ports.length === 1 ? `${ports[0]}` : `${ports[0]}-${ports[ports.length - 1]}`;
+  console.log(`listening on http://${options.hostname}:${where} (${name} ${version})`);
+  console.log(`${options.workers} worker${options.workers === 1 ? "" : "s"} (${options.workersWhy}); totals at /stats`);
+
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: workers are closing ${totals().connections.open} sockets with 1001`);
+    for (const s of slots) s.proc.kill("SIGTERM");
+    const killer = setTimeout(() => slots.forEach((s) => s.proc.kill("SIGKILL")), STOP_TIMEOUT_MS);
+    await Promise.all(slots.map((s) => s.proc.exited));
+    clearTimeout(killer);
+    const end = totals();
+    console.log(`stopped: ${end.connections.accepted} accepted, ${end.connections.open} still open`);
+    process.exit(0);
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}

@@ -1,0 +1,13 @@
+/** What a supervisor and its workers say to each other: environment in, stats lines out. */
+
+/** Set in a worker's environment: its slot number. Its absence makes a process the supervisor. */
+export const WORKER_ENV = "C512K_WORKER";
+/** Set in a worker's environment: where the supervisor serves the totals (`GET /stats`). */
+export const CONTROL_ENV = "C512K_CONTROL";
+/** Set in a worker's environment: the ports, resolved (port 0 becomes a real one). */
+export const PORTS_ENV = "C512K_PORTS";
+
+/** A worker's stdout line that carries its counters as JSON, several times a second. */
+export const STATS_PREFIX = "@c512k-stats ";
+/** How often a worker reports. Totals in /stats are at most this old. */
+export const STATS_EVERY_MS = 250;

@@ -1,0 +1,128 @@
+/** Splits the scenario's sockets over worker processes of this runtime, and merges what they report. */
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { createInterface } from "node:readline";
+import type { ClientReport } from "../src/client-report.ts";
+import type { ClientOptions } from "./options.ts";
+import { histogram, toMs } from "./recorder.ts";
+import type { SocketChoice } from "./socket.ts";
+import {
+  CLIENT_WORKER_ENV,
+  decodeHistogram,
+  PROGRESS_PREFIX,
+  type ProgressFigures,
+  RESULT_PREFIX,
+  SCENARIO_SHA_ENV,
+  type WorkerAssignment,
+  type WorkerResult,
+} from "./worker-link.ts";
+
+export function assignments(options: ClientOptions, workers: number): WorkerAssignment[] {
+  const { connections, urls } = options;
+  return Array.from({ length: workers }, (_, index) => ({
+    index,
+    connections: Math.floor(connections / workers) + (index < connections % workers ? 1 : 0),
+    rate: Math.max(1, Math.round(options.rate / workers)),
+    urls: [...urls.slice(index % urls.length), ...urls.slice(0, index % urls.length)],
+  }));
+}
+
+export interface Coordinated {
+  figures(): ProgressFigures;
+  /** Resolves when every worker has ended, with the merged report (less runtime, scenario, seconds). */
+  done: Promise<Omit<ClientReport, "runtime" | "scenario" | "target" | "seconds">>;
+  /** Passes Ctrl-C on to the workers; `force` ends them at once. */
+  interrupt(force: boolean): void;
+}
+
+export function coordinate(options: ClientOptions, choice: SocketChoice, sha256: string, workers: number): Coordinated {
+  const shares = assignments(options, workers);
+  const latest: (ProgressFigures | undefined)[] = shares.map(() => undefined);
+  const results: (WorkerResult | undefined)[] = shares.map(() => undefined);
+
+  const children = shares.map((share) => {
+    const child = spawn(choice.selfCommand[0], [...choice.selfCommand.slice(1), ...process.argv.slice(2)], {
+      env: { ...process.env, [CLIENT_WORKER_ENV]: JSON.stringify(share), [SCENARIO_SHA_ENV]: sha256 },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (line.startsWith(PROGRESS_PREFIX)) {
+        latest[share.index] = JSON.parse(line.slice(PROGRESS_PREFIX.length));
+      } else if (line.startsWith(RESULT_PREFIX)) results[share.index] = JSON.parse(line.slice(RESULT_PREFIX.length));
+      else console.error(`[client worker ${share.index}] ${line}`);
+    });
+    createInterface({ input: child.stderr! }).on(
+      "line",
+      (line) => console.error(`[client worker ${share.index}] ${line}`),
+    );
+    const exited = new Promise<number | string>((resolve) =>
+      child.once("exit", (code, signal) => resolve(signal ?? code ?? 0))
+    );
+    return { child, exited };
+  });
+
+  const done = Promise.all(children.map((c) => c.exited)).then((exits) => {
+    const rtt = histogram();
+    const connect = histogram();
+    const merged = {
+      opened: 0,
+      failed: 0,
+      failures: {} as Record<string, number>,
+      peakOpen: 0,
+      sent: 0,
+      answered: 0,
+      mismatched: 0,
+      unanswered: 0,
+      rtt: { p50: 0, p99: 0, max: 0 },
+      connect: { p50: 0, p99: 0 },
+      mismatchSamples: [] as ClientReport["mismatchSamples"],
+    };
+    shares.forEach((share, i) => {
+      const result = results[i];
+      if (!result) {
+        // A worker that died without a report: every socket it was to hold is lost.
+        const reason = `client worker ${i} ended (${exits[i]}) without a report`;
+        merged.failed += share.connections;
+        merged.failures[reason] = share.connections;
+        return;
+      }
+      const r = result.report;
+      merged.opened += r.opened;
+      merged.failed += r.failed;
+      for (const [reason, n] of Object.entries(r.failures)) {
+        merged.failures[reason] = (merged.failures[reason] ?? 0) + n;
+      }
+      // Each worker holds its peak through the hold phase, so the sum is the concurrent peak.
+      merged.peakOpen += r.peakOpen;
+      merged.sent += r.sent;
+      merged.answered += r.answered;
+      merged.mismatched += r.mismatched;
+      merged.unanswered += r.unanswered;
+      merged.mismatchSamples.push(...r.mismatchSamples.slice(0, 5 - merged.mismatchSamples.length));
+      rtt.add(decodeHistogram(result.rtt));
+      connect.add(decodeHistogram(result.connect));
+    });
+    merged.rtt = {
+      p50: toMs(rtt.getValueAtPercentile(50)),
+      p99: toMs(rtt.getValueAtPercentile(99)),
+      max: toMs(rtt.maxValue),
+    };
+    merged.connect = { p50: toMs(connect.getValueAtPercentile(50)), p99: toMs(connect.getValueAtPercentile(99)) };
+    return merged;
+  });
+
+  return {
+    figures: () => ({
+      open: latest.reduce((s, f) => s + (f?.open ?? 0), 0),
+      failed: latest.reduce((s, f) => s + (f?.failed ?? 0), 0),
+      answered: latest.reduce((s, f) => s + (f?.answered ?? 0), 0),
+      // The live line shows the worst worker; the final report merges the histograms exactly.
+      rttP50: Math.max(0, ...latest.map((f) => f?.rttP50 ?? 0)),
+      rttP99: Math.max(0, ...latest.map((f) => f?.rttP99 ?? 0)),
+    }),
+    done,
+    interrupt(force) {
+      for (const { child } of children) child.kill(force ? "SIGKILL" : "SIGINT");
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/** What the client coordinator and its worker processes say to each other, on the workers' stdout. */
+import * as hdr from "hdr-histogram-js";
+import type { ClientReport } from "../src/client-report.ts";
+
+/** Set in a client worker's environment: "i/N". */
+export const CLIENT_WORKER_ENV = "C512K_CLIENT_WORKER";
+/** Set in a client worker's environment: the scenario the coordinator checked, which the worker must also get. */
+export const SCENARIO_SHA_ENV = "C512K_SCENARIO_SHA256";
+
+export const PROGRESS_PREFIX = "@c512k-progress ";
+export const RESULT_PREFIX = "@c512k-result ";
+export const PROGRESS_EVERY_MS = 500;
+
+/** A worker's share: its sockets, its part of the ramp rate, and its endpoints, rotated so the workers start on different ones. */
+export interface WorkerAssignment {
+  index: number;
+  connections: number;
+  rate: number;
+  urls: string[];
+}
+
+export interface ProgressFigures {
+  open: number;
+  failed: number;
+  answered: number;
+  rttP50: number;
+  rttP99: number;
+}
+
+/** A worker's result: its report, and its histograms, so the coordinator can merge percentiles exactly. */
+export interface WorkerResult {
+  report: ClientReport;
+  rtt: string;
+  connect: string;
+}
+
+export const encodeHistogram = (h: hdr.Histogram): string => hdr.encodeIntoCompressedBase64(h);
+export const decodeHistogram = (s: string): hdr.Histogram => hdr.decodeFromCompressedBase64(s);
