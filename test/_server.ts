@@ -12,9 +12,10 @@ export interface TestServer {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+/** Binds 127.0.0.1 unless `args` says another `--host`; the URL is always 127.0.0.1's. */
 export async function startServer(runtime: RuntimeName, args: string[] = []): Promise<TestServer> {
   const child = start([...runCommand(runtime), serverEntry(runtime), "--host", "127.0.0.1", "--port", "0", ...args]);
-  const [, port] = await waitFor(child, /listening on http:\/\/127\.0\.0\.1:(\d+) \(/);
+  const [, port] = await waitFor(child, /listening on http:\/\/[\d.]+:(\d+) \(/);
   const url = `http://127.0.0.1:${port}`;
   return {
     runtime,

@@ -1,0 +1,77 @@
+/** Server workers under each runtime: a killed worker is restarted and costs only its own sockets. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
+import { RUNTIMES } from "./_runtimes.ts";
+import { startServer, type TestServer } from "./_server.ts";
+import { connectWelcomed, type TestSocket } from "./_ws.ts";
+
+const SOCKETS = 40;
+
+async function statsUntil(
+  server: TestServer,
+  ready: (s: ClusterStatsSnapshot) => boolean,
+): Promise<ClusterStatsSnapshot> {
+  let s: ClusterStatsSnapshot;
+  const deadline = Date.now() + 10_000;
+  do {
+    s = await (await fetch(`${server.url}/stats`)).json() as ClusterStatsSnapshot;
+    if (ready(s)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  } while (Date.now() < deadline);
+  return s;
+}
+
+for (const runtime of RUNTIMES) {
+  describe(`server workers on ${runtime}`, () => {
+    it("a worker killed with SIGKILL is restarted; only its sockets drop, the rest keep answering, totals stay right", async () => {
+      const server = await startServer(runtime, ["--workers", "2"]);
+      try {
+        const sockets: TestSocket[] = await Promise.all(
+          Array.from({ length: SOCKETS }, () => connectWelcomed(server.wsUrl)),
+        );
+        const before = await statsUntil(server, (s) => s.connections.open === SOCKETS);
+        assert.equal(before.workers.length, 2);
+        assert.deepEqual(before.workers.map((w) => w.alive), [true, true]);
+        assert.equal(before.workers[0].connections.open + before.workers[1].connections.open, SOCKETS);
+        const [victim, survivor] = before.workers;
+        assert.ok(victim.connections.open > 0 && survivor.connections.open > 0, "both workers hold sockets");
+
+        process.kill(victim.pid, "SIGKILL");
+        // Which sockets were the victim's shows in which ones close.
+        const closedBy = await Promise.all(
+          sockets.map((s) => Promise.race([s.closed, new Promise<null>((r) => setTimeout(() => r(null), 3_000))])),
+        );
+        const dropped = closedBy.filter((c) => c !== null);
+        assert.equal(dropped.length, victim.connections.open);
+        assert.ok(dropped.every((code) => code === 1006), `abnormal closes, got ${dropped}`);
+
+        const alive = sockets.filter((_, i) => closedBy[i] === null);
+        for (const [i, s] of alive.entries()) {
+          s.ws.send(`still here ${i}`);
+          assert.equal(await s.next(), `STILL HERE ${i}`);
+        }
+
+        const after = await statsUntil(
+          server,
+          (s) => s.workers[0].alive && s.workers[0].restarts === 1 && s.connections.open === alive.length,
+        );
+        assert.equal(after.workers[0].restarts, 1);
+        assert.notEqual(after.workers[0].pid, victim.pid);
+        assert.equal(after.workers[1].pid, survivor.pid);
+        assert.equal(after.connections.open, alive.length);
+        assert.equal(after.connections.accepted, before.connections.accepted);
+        assert.equal(after.connections.closed, before.connections.closed + dropped.length);
+        assert.equal(after.connections.peak, SOCKETS);
+
+        // The restarted worker takes new sockets.
+        const fresh = await Promise.all(Array.from({ length: 10 }, () => connectWelcomed(server.wsUrl)));
+        const later = await statsUntil(server, (s) => s.connections.open === alive.length + 10);
+        assert.equal(later.connections.open, alive.length + 10);
+        for (const s of [...alive, ...fresh]) s.ws.close();
+      } finally {
+        await server.stop("SIGKILL");
+      }
+    });
+  });
+}
