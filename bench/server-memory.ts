@@ -12,6 +12,7 @@ import type { StatsSnapshot } from "../src/stats.ts";
 import { start } from "../test/_process.ts";
 import { CLIENT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
 import { startServer } from "../test/_server.ts";
+import { slope } from "./_fit.ts";
 
 const { values } = parseArgs({
   options: {
@@ -27,16 +28,6 @@ const runtime = values.runtime as RuntimeName;
 const connections = Number(values.connections);
 const rate = Number(values.rate);
 const hold = Number(values.hold);
-
-/** Least-squares slope of y against x. */
-function slope(points: [number, number][]): number {
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
-  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  return sxx === 0 ? NaN : sxy / sxx;
-}
 
 const server = await startServer(runtime);
 const stats = async () => (await (await fetch(`${server.url}/stats`)).json()) as StatsSnapshot;

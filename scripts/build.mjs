@@ -9,6 +9,11 @@ const targets = {
     outfile: "dist/server.js",
     packages: "external",
   },
+  // `c512k doctor`, one file like the client, so it runs wherever the client does.
+  doctor: {
+    entryPoints: ["system/doctor-main.ts"],
+    outfile: "dist/doctor.js",
+  },
   // One file with ws and every library inside, to copy to load machines.
   client: {
     entryPoints: ["client/main.ts"],

@@ -1,0 +1,31 @@
+/**
+ * What one socket costs, as measured on the reference machine (BENCHMARKS.md has the commands).
+ * End-point figures (memory at N sockets less idle, over N): they include the pools and heap a
+ * process grows while ramping, so a plan made with them does not come up short.
+ */
+
+export type RuntimeName = "node" | "deno" | "bun";
+
+/** Kernel memory per TCP socket end (Slab growth at 30,000 loopback connections, 2026-11-27). */
+export const KERNEL_BYTES_PER_SOCKET = 4_742;
+
+/** Server RSS per socket through the Hono app, by runtime (15,000 sockets, 2026-11-27). */
+export const SERVER_BYTES_PER_SOCKET: Record<RuntimeName, number> = {
+  node: 13_885,
+  deno: 22_897,
+  bun: 1_884,
+};
+
+/** Client RSS per socket, by runtime (dist/client.js, 15,000 sockets, 2026-11-27). */
+export const CLIENT_BYTES_PER_SOCKET: Record<RuntimeName, number> = {
+  node: 13_558,
+  deno: 23_419,
+  bun: 7_741,
+};
+
+/** RSS of one idle process (a server worker, a client worker), by runtime. */
+export const PROCESS_BASELINE_BYTES: Record<RuntimeName, number> = {
+  node: 65 * 2 ** 20,
+  deno: 53 * 2 ** 20,
+  bun: 43 * 2 ** 20,
+};

@@ -1,0 +1,83 @@
+/** `c512k doctor`: the limits it reads, what binds first, and the seed's 524,285 explained. */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { diagnose, type DoctorOptions } from "../system/doctor.ts";
+import type { Machine } from "../system/machine.ts";
+import { run } from "./_process.ts";
+import { ROOT, runCommand, RUNTIMES } from "./_runtimes.ts";
+
+const GiB = 2 ** 30;
+const machine: Machine = {
+  openFilesSoft: 20_000,
+  openFilesHard: 20_000,
+  nrOpen: 1_048_576,
+  fileMax: 10_000_000,
+  filesInUse: 1_000,
+  localPortRange: [32768, 60999],
+  somaxconn: 4096,
+  tcpMaxSynBacklog: 2048,
+  tcpMem: [100, 200, 300_000],
+  pageSize: 4096,
+  memAvailable: 24 * GiB,
+  memTotal: 24 * GiB,
+  cores: 2,
+};
+const options: DoctorOptions = { server: "bun", client: "bun", clientHere: true, endpoints: 64 };
+
+describe("doctor", () => {
+  it("finds memory binding first on a roomy machine, and plans the workers", () => {
+    const d = diagnose(machine, options);
+    assert.equal(d.bindsFirst, "memory available");
+    assert.ok(d.largest > 500_000 && d.largest < 2_000_000, `largest ${d.largest}`);
+    assert.equal(d.workers.server, Math.ceil(d.largest / 15_948));
+  });
+
+  it("says the port range binds when the client has one endpoint", () => {
+    const d = diagnose(machine, { ...options, endpoints: 1 });
+    assert.equal(d.bindsFirst, "net.ipv4.ip_local_port_range");
+    assert.equal(d.largest, 28_232);
+  });
+
+  it("counts conntrack only when it tracks", () => {
+    const tracking = diagnose({ ...machine, conntrackMax: 100_000, conntrackCount: 50, tcpInUse: 60 }, options);
+    assert.equal(tracking.bindsFirst, "net.netfilter.nf_conntrack_max");
+    assert.equal(tracking.largest, 100_000);
+    const idle = diagnose({ ...machine, conntrackMax: 100_000, conntrackCount: 0, tcpInUse: 4_000 }, options);
+    assert.equal(idle.bindsFirst, "memory available");
+  });
+
+  it("explains the seed's 524,285 by the open-files limit where it binds, by ports where they do", () => {
+    const seeds =
+      diagnose({ ...machine, openFilesSoft: 524_288, openFilesHard: 524_288, localPortRange: [1024, 65535] }, options)
+        .seed;
+    assert.match(
+      seeds,
+      /one server process may hold 524,285 and 8 client IPs reach 516,096 on one port: the port range binds first \(and this machine has the seed's very limit, 524,288\)/,
+    );
+    const here = diagnose(machine, options).seed;
+    assert.match(
+      here,
+      /one server process may hold 19,997 and 8 client IPs reach 225,856 on one port: the open-files limit binds first\.$/,
+    );
+  });
+
+  for (const runtime of RUNTIMES) {
+    it(`runs on ${runtime} and reads this machine's own limits`, async () => {
+      const soft = readFileSync("/proc/self/limits", "utf8").match(/^Max open files\s+(\d+)/m)![1];
+      const { code, stdout, output } = await run([...runCommand(runtime), `${ROOT}dist/doctor.js`, "--json"]);
+      assert.equal(code, 0, output);
+      const d = JSON.parse(stdout);
+      assert.equal(d.rows[0].value.split(" / ")[0].replaceAll(",", ""), soft);
+      assert.ok(d.largest > 0 && typeof d.bindsFirst === "string");
+      const table = await run([...runCommand(runtime), `${ROOT}dist/doctor.js`]);
+      assert.match(table.stdout, /^Largest count here: [\d,]+ connections, bound first by /m);
+    });
+  }
+
+  it("refuses a bad flag with the usage, exit 2", async () => {
+    const { code, output } = await run([...runCommand("node"), `${ROOT}dist/doctor.js`, "--server", "java"]);
+    assert.equal(code, 2);
+    assert.match(output, /--server must be node, deno or bun, got "java"/);
+  });
+});
