@@ -9,6 +9,7 @@ interface BunServerWebSocketLike {
 
 interface BunServer {
   readonly port: number;
+  upgrade(request: Request, options?: { data?: unknown }): boolean;
   readonly hostname: string;
   stop(closeActiveConnections?: boolean): Promise<void>;
 }
@@ -19,7 +20,7 @@ declare const Bun: {
     port: number;
     hostname: string;
     reusePort?: boolean;
-    fetch(request: Request, server: BunServer): Response | Promise<Response>;
+    fetch(request: Request, server: BunServer): Response | Promise<Response> | undefined;
     websocket: {
       // deno-lint-ignore no-explicit-any
       open(ws: any): void;

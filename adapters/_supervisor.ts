@@ -12,6 +12,7 @@ import type { StatsSnapshot } from "../src/stats.ts";
 import type { Adapter, WorkerProcess } from "./_adapter.ts";
 import type { ServerOptions } from "./_options.ts";
 import { fail } from "./_run-server.ts";
+import { whenOrphaned } from "../system/orphan.ts";
 import { bundleScenario } from "./_scenario-bundle.ts";
 import { CONTROL_ENV, PORTS_ENV, STATS_PREFIX, WORKER_ENV } from "./_worker-link.ts";
 
@@ -153,4 +154,5 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  whenOrphaned(() => stop("parent gone"));
 }

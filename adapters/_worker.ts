@@ -4,6 +4,7 @@ import { createApp } from "../src/app.ts";
 import { GOING_AWAY } from "../src/close-codes.ts";
 import type { Adapter } from "./_adapter.ts";
 import type { ServerOptions } from "./_options.ts";
+import { whenOrphaned } from "../system/orphan.ts";
 import { bundleScenario } from "./_scenario-bundle.ts";
 import { CONTROL_ENV, PORTS_ENV, STATS_EVERY_MS, STATS_PREFIX } from "./_worker-link.ts";
 
@@ -31,15 +32,10 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
   const reporter = setInterval(report, STATS_EVERY_MS);
   console.log(`listening on http://${options.hostname}:${servers.map((s) => s.port).join(",")} (worker ${id})`);
 
-  // A worker whose supervisor is gone would hold its port and sockets forever: leave with it.
-  const parent = process.ppid;
-  const orphanCheck = setInterval(() => process.ppid !== parent && process.exit(1), 1_000);
-
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    clearInterval(orphanCheck);
     clearInterval(reporter);
     await Promise.race([Promise.all(servers.map((s) => s.close())), new Promise((r) => setTimeout(r, 100))]);
     registry.closeAll(GOING_AWAY, "server shutting down");
@@ -51,4 +47,5 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  whenOrphaned(stop);
 }

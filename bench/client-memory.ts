@@ -11,7 +11,7 @@ import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { start } from "../test/_process.ts";
 import { CLIENT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
 import { startServer } from "../test/_server.ts";
-import { slope } from "./_fit.ts";
+import { slope } from "../system/fit.ts";
 
 const { values } = parseArgs({
   options: {

@@ -4,7 +4,7 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import type { ClientReport } from "../src/client-report.ts";
 import type { ClientOptions } from "./options.ts";
-import { histogram, toMs } from "./recorder.ts";
+import { histogram, summarize } from "./recorder.ts";
 import type { SocketChoice } from "./socket.ts";
 import {
   CLIENT_WORKER_ENV,
@@ -23,6 +23,7 @@ export function assignments(options: ClientOptions, workers: number): WorkerAssi
     index,
     connections: Math.floor(connections / workers) + (index < connections % workers ? 1 : 0),
     rate: Math.max(1, Math.round(options.rate / workers)),
+    maxPending: Math.max(1, Math.round(options.maxPending / workers)),
     urls: [...urls.slice(index % urls.length), ...urls.slice(0, index % urls.length)],
   }));
 }
@@ -63,6 +64,7 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
 
   const done = Promise.all(children.map((c) => c.exited)).then((exits) => {
     const rtt = histogram();
+    const rttSteady = histogram();
     const connect = histogram();
     const merged = {
       opened: 0,
@@ -73,8 +75,9 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       answered: 0,
       mismatched: 0,
       unanswered: 0,
-      rtt: { p50: 0, p99: 0, max: 0 },
-      connect: { p50: 0, p99: 0 },
+      rtt: summarize(rtt),
+      rttSteady: summarize(rttSteady),
+      connect: summarize(connect),
       mismatchSamples: [] as ClientReport["mismatchSamples"],
     };
     shares.forEach((share, i) => {
@@ -100,14 +103,12 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       merged.unanswered += r.unanswered;
       merged.mismatchSamples.push(...r.mismatchSamples.slice(0, 5 - merged.mismatchSamples.length));
       rtt.add(decodeHistogram(result.rtt));
+      rttSteady.add(decodeHistogram(result.rttSteady));
       connect.add(decodeHistogram(result.connect));
     });
-    merged.rtt = {
-      p50: toMs(rtt.getValueAtPercentile(50)),
-      p99: toMs(rtt.getValueAtPercentile(99)),
-      max: toMs(rtt.maxValue),
-    };
-    merged.connect = { p50: toMs(connect.getValueAtPercentile(50)), p99: toMs(connect.getValueAtPercentile(99)) };
+    merged.rtt = summarize(rtt);
+    merged.rttSteady = summarize(rttSteady);
+    merged.connect = summarize(connect);
     return merged;
   });
 

@@ -2,6 +2,7 @@
 import process from "node:process";
 import { type ClientReport, reportIsClean } from "../src/client-report.ts";
 import { socketsPerWorker } from "../system/limits.ts";
+import { whenOrphaned } from "../system/orphan.ts";
 import { coordinate } from "./coordinator.ts";
 import { loadScenario, ScenarioError } from "./load-scenario.ts";
 import { CLIENT_USAGE, type ClientOptions, parseClientOptions, UsageError } from "./options.ts";
@@ -58,6 +59,7 @@ if (assignment !== undefined) {
     );
   }
   process.on("SIGINT", () => stop.abort());
+  whenOrphaned(() => stop.abort());
   let recorder: import("./recorder.ts").ClientRecorder | undefined;
   const ticker = setInterval(() => {
     if (recorder) process.stdout.write(`${PROGRESS_PREFIX}${JSON.stringify(recorder.figures())}\n`);
@@ -66,7 +68,12 @@ if (assignment !== undefined) {
   const done = await local;
   clearInterval(ticker);
   const report = done.report({ runtime: choice.runtime, scenario, target: share.connections, seconds: 0 });
-  const result: WorkerResult = { report, rtt: encodeHistogram(done.rtt), connect: encodeHistogram(done.connectTime) };
+  const result: WorkerResult = {
+    report,
+    rtt: encodeHistogram(done.rtt),
+    rttSteady: encodeHistogram(done.rttSteady),
+    connect: encodeHistogram(done.connectTime),
+  };
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
   process.exit(0);
 }
@@ -82,6 +89,16 @@ console.error(
     }`,
 );
 
+const perEndpoint = Math.ceil(options.connections / options.urls.length);
+if (perEndpoint > 10_000) {
+  console.error(
+    `c512k client: ${perEndpoint} sockets per server endpoint: past ~14,000 connect() slows sharply, and past the ` +
+      `ephemeral port range (~28,000) it fails; spread with --targets (e.g. 127.0.0.1-${
+        Math.ceil(options.connections / 5_000)
+      }) or the server's --ports`,
+  );
+}
+
 let interrupted = false;
 let onInterrupt = (_force: boolean) => stop.abort();
 process.on("SIGINT", () => {
@@ -94,6 +111,7 @@ process.on("SIGINT", () => {
   console.error("c512k client: SIGINT, closing sockets (Ctrl-C again to quit at once)");
   onInterrupt(false);
 });
+whenOrphaned(() => onInterrupt(false));
 
 let counts: Omit<ClientReport, "runtime" | "scenario" | "target" | "seconds">;
 if (workers === 1) {

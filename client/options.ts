@@ -11,6 +11,7 @@ export interface ClientOptions {
   workers: number | "auto";
   connections: number;
   rate: number;
+  maxPending: number;
   interval: number;
   messages: number;
   /** Seconds; 0 = until interrupted (or until every socket has sent its messages). */
@@ -22,6 +23,7 @@ export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/cl
   URL                 the server, http(s)://host:port or ws(s)://host:port
   --connections N     sockets to open (default 64000)
   --rate N            connections opened per second (default 1000)
+  --max-pending N     handshakes in flight at most, all workers together (default 1000)
   --interval S        seconds between one socket's messages, ±10% jitter (default 25)
   --messages N        messages per socket, then done; 0 = until stopped (default 0)
   --duration S        stop after S seconds; 0 = until Ctrl-C (default 0)
@@ -75,6 +77,7 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
       options: {
         connections: { type: "string", default: "64000" },
         rate: { type: "string", default: "1000" },
+        "max-pending": { type: "string", default: "1000" },
         interval: { type: "string", default: "25" },
         messages: { type: "string", default: "0" },
         duration: { type: "string", default: "0" },
@@ -111,6 +114,7 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
     workers: v.workers === "auto" ? "auto" : num("workers", v.workers, 1, 4096),
     connections: num("connections", v.connections, 1, 10_000_000),
     rate: num("rate", v.rate, 1, 1_000_000),
+    maxPending: num("max-pending", v["max-pending"], 1, 1_000_000),
     interval: num("interval", v.interval, 0.001, 86_400, false),
     messages: num("messages", v.messages, 0, 1_000_000_000),
     duration: num("duration", v.duration, 0, 31_536_000, false),

@@ -1,6 +1,6 @@
 /** Counts and latency histograms (hdr-histogram-js, as autocannon uses) for one client run. */
 import * as hdr from "hdr-histogram-js";
-import type { ClientReport } from "../src/client-report.ts";
+import type { ClientReport, Percentiles } from "../src/client-report.ts";
 import type { Recorder } from "../src/scenario-contract.ts";
 import type { ProgressFigures } from "./worker-link.ts";
 
@@ -18,6 +18,15 @@ export function histogram(): hdr.Histogram {
 const toUs = (ms: number) => Math.max(1, Math.round(ms * 1000));
 export const toMs = (us: number) => Math.round(us) / 1000;
 
+export function summarize(h: hdr.Histogram): Percentiles {
+  return {
+    p50: toMs(h.getValueAtPercentile(50)),
+    p99: toMs(h.getValueAtPercentile(99)),
+    p999: toMs(h.getValueAtPercentile(99.9)),
+    max: toMs(h.maxValue),
+  };
+}
+
 export class ClientRecorder implements Recorder {
   attempts = 0;
   openedCount = 0;
@@ -31,7 +40,21 @@ export class ClientRecorder implements Recorder {
   unexpectedCount = 0;
   readonly mismatchSamples: { expected: string; got: string }[] = [];
   readonly rtt = histogram();
+  readonly rttSteady = histogram();
   readonly connectTime = histogram();
+  /** Every socket of this process has opened or failed: the ramp is over. */
+  steady = false;
+
+  /** The sockets this process opens, to know when its ramp is over. */
+  readonly target: number;
+
+  constructor(target: number) {
+    this.target = target;
+  }
+
+  #checkSteady(): void {
+    if (!this.steady && this.openedCount + this.failedCount >= this.target) this.steady = true;
+  }
 
   connecting(): void {
     this.attempts++;
@@ -41,6 +64,7 @@ export class ClientRecorder implements Recorder {
     this.openedCount++;
     if (++this.open > this.peakOpen) this.peakOpen = this.open;
     this.connectTime.recordValue(toUs(ms));
+    this.#checkSteady();
   }
 
   closed(): void {
@@ -48,8 +72,11 @@ export class ClientRecorder implements Recorder {
   }
 
   failed(reason: string): void {
+    // Runtimes put the URL in their messages; without it, failures group by what went wrong.
+    reason = reason.replace(/\s*(to )?'?wss?:\/\/[^\s']*'?/g, "");
     this.failedCount++;
     this.failures[reason] = (this.failures[reason] ?? 0) + 1;
+    this.#checkSteady();
   }
 
   sent(): void {
@@ -59,6 +86,7 @@ export class ClientRecorder implements Recorder {
   answered(ms: number): void {
     this.answeredCount++;
     this.rtt.recordValue(toUs(ms));
+    if (this.steady) this.rttSteady.recordValue(toUs(ms));
   }
 
   mismatched(expected: string, got: unknown): void {
@@ -98,15 +126,9 @@ export class ClientRecorder implements Recorder {
       answered: this.answeredCount,
       mismatched: this.wrongAnswers + this.unexpectedCount,
       unanswered: this.sentCount - this.answeredCount - this.wrongAnswers,
-      rtt: {
-        p50: toMs(this.rtt.getValueAtPercentile(50)),
-        p99: toMs(this.rtt.getValueAtPercentile(99)),
-        max: toMs(this.rtt.maxValue),
-      },
-      connect: {
-        p50: toMs(this.connectTime.getValueAtPercentile(50)),
-        p99: toMs(this.connectTime.getValueAtPercentile(99)),
-      },
+      rtt: summarize(this.rtt),
+      rttSteady: summarize(this.rttSteady),
+      connect: summarize(this.connectTime),
       mismatchSamples: this.mismatchSamples,
     };
   }

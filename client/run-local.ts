@@ -11,7 +11,7 @@ export async function runLocal(
   /** Called with the recorder before the run starts, for live progress. */
   onStart: (recorder: ClientRecorder) => void = () => {},
 ): Promise<ClientRecorder> {
-  const recorder = new ClientRecorder();
+  const recorder = new ClientRecorder(options.connections);
   onStart(recorder);
   const timer = options.duration > 0 ? setTimeout(() => stop.abort(), options.duration * 1000) : undefined;
   try {
@@ -20,6 +20,7 @@ export async function runLocal(
         urls: options.urls,
         connections: options.connections,
         rate: options.rate,
+        maxPending: options.maxPending,
         interval: options.interval,
         messages: options.messages,
       },

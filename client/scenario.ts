@@ -38,10 +38,11 @@ interface Peer {
 }
 
 export default async function seed({ options, WebSocket, recorder, signal }: ScenarioContext): Promise<void> {
-  const { urls, connections, rate, messages } = options;
+  const { urls, connections, rate, messages, maxPending } = options;
   const intervalMs = options.interval * 1000;
   const peers = new Set<Peer>();
   let started = 0;
+  let pending = 0;
   let finishedCount = 0;
   let inFlight = 0;
   let stopping = false;
@@ -85,6 +86,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     const connectStart = performance.now();
     recorder.connecting();
     const ws = new WebSocket(urls[index % urls.length]);
+    pending++;
     const peer: Peer = {
       ws,
       isOpen: false,
@@ -99,6 +101,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     };
     peers.add(peer);
     ws.onopen = () => {
+      pending--;
       peer.isOpen = true;
       recorder.opened(performance.now() - connectStart);
     };
@@ -132,6 +135,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     ws.onclose = ({ code, reason }) => {
       clearTimeout(peer.timer);
       peers.delete(peer);
+      if (!peer.isOpen) pending--;
       if (peer.expected !== null) inFlight--;
       if (peer.isOpen) recorder.closed();
       // A connect we abandoned at the end is neither opened nor failed.
@@ -147,11 +151,16 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     };
   };
 
-  // Ramp: open sockets on a schedule derived from elapsed time, so a slow tick catches up.
-  const rampStart = performance.now();
+  // Ramp: at most `rate` opens a second, and at most `maxPending` handshakes in flight. A
+  // tick's allowance does not pile up while the server is slow: no burst when it catches up.
+  const perTick = (rate * TICK_MS) / 1000;
+  let allowance = 1;
   const ramp = setInterval(() => {
-    const due = Math.min(connections, Math.floor(((performance.now() - rampStart) * rate) / 1000) + 1);
-    while (started < due && !stopping) open(started++);
+    allowance = Math.min(allowance + perTick, Math.max(1, perTick));
+    while (allowance >= 1 && started < connections && pending < maxPending && !stopping) {
+      allowance--;
+      open(started++);
+    }
     if (started >= connections) clearInterval(ramp);
   }, TICK_MS);
 

@@ -10,9 +10,10 @@ export function formatSummary(r: ClientReport, { color = false } = {}): string {
     ...style,
   });
   counts.push([r.target, r.opened, r.peakOpen, r.failed, r.sent, r.answered, r.mismatched, r.unanswered]);
-  const latency = new Table({ head: ["ms", "p50", "p99", "max"], ...style });
-  latency.push(["round trip", r.rtt.p50, r.rtt.p99, r.rtt.max]);
-  latency.push(["connect", r.connect.p50, r.connect.p99, ""]);
+  const latency = new Table({ head: ["ms", "p50", "p99", "p99.9", "max"], ...style });
+  latency.push(["round trip", r.rtt.p50, r.rtt.p99, r.rtt.p999, r.rtt.max]);
+  latency.push(["round trip, steady", r.rttSteady.p50, r.rttSteady.p99, r.rttSteady.p999, r.rttSteady.max]);
+  latency.push(["connect", r.connect.p50, r.connect.p99, r.connect.p999, r.connect.max]);
   const lines = [counts.toString(), latency.toString()];
   for (const [reason, n] of Object.entries(r.failures)) lines.push(`failed ${n}: ${reason}`);
   for (const m of r.mismatchSamples) {

@@ -16,6 +16,7 @@ export interface WorkerAssignment {
   index: number;
   connections: number;
   rate: number;
+  maxPending: number;
   urls: string[];
 }
 
@@ -31,6 +32,7 @@ export interface ProgressFigures {
 export interface WorkerResult {
   report: ClientReport;
   rtt: string;
+  rttSteady: string;
   connect: string;
 }
 

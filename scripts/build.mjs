@@ -14,6 +14,11 @@ const targets = {
     entryPoints: ["system/doctor-main.ts"],
     outfile: "dist/doctor.js",
   },
+  // `npm run experiment`: the orchestrator; it starts the server and client through bin/c512k.
+  experiment: {
+    entryPoints: ["system/experiment-main.ts"],
+    outfile: "dist/experiment.js",
+  },
   // One file with ws and every library inside, to copy to load machines.
   client: {
     entryPoints: ["client/main.ts"],

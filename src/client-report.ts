@@ -1,5 +1,13 @@
 /** The client's result: printed as one JSON object with `--json`, and as a table otherwise. */
 
+/** Milliseconds. */
+export interface Percentiles {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
 export interface ClientReport {
   /** The runtime that ran the client. */
   runtime: { name: string; version: string };
@@ -17,10 +25,12 @@ export interface ClientReport {
   mismatched: number;
   /** Sent but neither answered nor mismatched when the socket closed. */
   unanswered: number;
-  /** Echo round trip, milliseconds. */
-  rtt: { p50: number; p99: number; max: number };
-  /** Handshake time, milliseconds. */
-  connect: { p50: number; p99: number };
+  /** Echo round trip over the whole run, ramp included. */
+  rtt: Percentiles;
+  /** Echo round trip once every socket of a process had opened (or failed): the steady state. */
+  rttSteady: Percentiles;
+  /** Handshake time. */
+  connect: Percentiles;
   seconds: number;
   /** Up to five wrong answers, to show what went wrong. */
   mismatchSamples: { expected: string; got: string }[];

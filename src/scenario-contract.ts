@@ -13,6 +13,11 @@ export interface ScenarioOptions {
   connections: number;
   /** Connections opened per second during the ramp. */
   rate: number;
+  /**
+   * Handshakes in flight at most: the ramp waits below this, so it never offers connections
+   * faster than the server takes them (an overrun fills accept queues and fails connects).
+   */
+  maxPending: number;
   /** Seconds between one socket's messages (jittered ±10% by the seed scenario). */
   interval: number;
   /** Messages each socket sends before it is done; 0 = until stopped. */

@@ -28,7 +28,7 @@ async function stats(server: TestServer): Promise<StatsSnapshot> {
 
 /**
  * Polls /stats until `ready` holds, then returns it (or the last answer, for the assertions to
- * reject): workers report their counts to the supervisor every 250 ms, and a close is counted
+ * reject): workers report their counts to the supervisor every second, and a close is counted
  * when the runtime reports it.
  */
 async function statsUntil(server: TestServer, ready: (s: StatsSnapshot) => boolean): Promise<StatsSnapshot> {
@@ -40,11 +40,11 @@ async function statsUntil(server: TestServer, ready: (s: StatsSnapshot) => boole
   }
 }
 
-/** Waits until two readings 300 ms apart agree: nothing is in flight between workers and supervisor. */
+/** Waits until two readings 1.2 s apart agree: workers report each second, so nothing is in flight then. */
 async function settledStats(server: TestServer): Promise<StatsSnapshot> {
   let previous = await stats(server);
   for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 1_200));
     const next = await stats(server);
     const same =
       JSON.stringify([next.connections, next.messages]) === JSON.stringify([previous.connections, previous.messages]);

@@ -1,0 +1,89 @@
+/**
+ * CPU per echoed message, server side and client side, at steady state: N sockets each sending
+ * every `interval` s, measured from /proc over a window once the ramp is over. Compares the Hono
+ * server (one worker) with the raw baseline on the same runtime.
+ *
+ *   node --import tsx bench/echo-cost.ts --runtime bun --layer raw --connections 15000 --interval 1
+ */
+import { createServer } from "node:net";
+import { parseArgs } from "node:util";
+import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
+import { cpuSeconds, processTree } from "../system/proc.ts";
+import { start, waitFor } from "../test/_process.ts";
+import { CLIENT, ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
+import { startServer } from "../test/_server.ts";
+
+const { values } = parseArgs({
+  options: {
+    runtime: { type: "string", default: "bun" },
+    layer: { type: "string", default: "hono" },
+    client: { type: "string", default: "bun" },
+    connections: { type: "string", default: "15000" },
+    interval: { type: "string", default: "1" },
+    window: { type: "string", default: "10" },
+  },
+});
+const runtime = values.runtime as RuntimeName;
+const connections = Number(values.connections);
+const interval = Number(values.interval);
+const window = Number(values.window);
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+let url: string;
+let serverPids: () => Promise<number[]>;
+let stop: () => Promise<unknown>;
+if (values.layer === "raw") {
+  const port = await freePort();
+  const raw = start([...runCommand(runtime), `${ROOT}bench/raw/${runtime}.ts`, String(port)]);
+  await waitFor(raw, /listening on/);
+  url = `http://127.0.0.1:${port}`;
+  serverPids = () => Promise.resolve([raw.proc.pid!]);
+  stop = () => (raw.proc.kill("SIGKILL"), raw.exited);
+} else {
+  const server = await startServer(runtime, ["--workers", "1", "--host", "0.0.0.0"]);
+  url = server.url;
+  serverPids = async () => {
+    const s = (await (await fetch(`${url}/stats`)).json()) as ClusterStatsSnapshot;
+    return [s.pid, ...s.workers.map((w) => w.pid)];
+  };
+  stop = () => server.stop("SIGKILL");
+}
+
+// The client's scenario comes from a Hono server's /scenario; the raw servers serve only /ws,
+// so the client fetches it from a small Hono server and is pointed at the raw one's --ports.
+const scenarioHost = values.layer === "raw" ? await startServer("bun", ["--workers", "1"]) : null;
+const rampSeconds = connections / 5000 + 5;
+const client = start([
+  ...runCommand(values.client as RuntimeName),
+  CLIENT,
+  scenarioHost?.url ?? url,
+  ...(scenarioHost ? ["--ports", url.split(":")[2]] : []),
+  ...["--connections", String(connections), "--rate", "5000", "--interval", String(interval), "--workers", "1"],
+  ...["--targets", "127.0.0.1-4", "--duration", String(rampSeconds + window + 5), "--json"],
+]);
+await new Promise((r) => setTimeout(r, rampSeconds * 1000));
+const pids = await serverPids();
+const clientPids = processTree(client.proc.pid!);
+const sum = (ps: number[]) => ps.reduce((s, p) => s + cpuSeconds(p), 0);
+const [s0, c0, t0] = [sum(pids), sum(clientPids), performance.now()];
+await new Promise((r) => setTimeout(r, window * 1000));
+const [s1, c1, t1] = [sum(pids), sum(clientPids), performance.now()];
+await client.exited;
+await stop();
+await scenarioHost?.stop("SIGKILL");
+const report = JSON.parse(client.stdout());
+const seconds = (t1 - t0) / 1000;
+const messages = (connections / interval) * seconds;
+const us = (cpu: number) => ((cpu / messages) * 1e6).toFixed(0);
+console.log(
+  `| ${runtime} ${values.layer} | ${connections} | ${Math.round(connections / interval)} | ${us(s1 - s0)} | ${
+    Math.round(((s1 - s0) / seconds) * 100)
+  }% | ${us(c1 - c0)} (${values.client}) | ${report.failed} | ${report.mismatched} | ${report.rttSteady.p99} |`,
+);

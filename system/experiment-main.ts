@@ -1,0 +1,264 @@
+/**
+ * `npm run experiment`: the seed's experiment on this one machine. Starts the server workers
+ * under a runtime and the client workers, ramps at a bounded rate, holds the seed's traffic,
+ * checks every answer, and reports (table on stdout, JSON file; `--json` for one object).
+ * Everything it starts, it stops by PID, also when interrupted.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { ClientReport } from "../src/client-report.ts";
+import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
+import { type ExperimentReport, findLimit, formatExperiment, perSocket, type Sample } from "./experiment-report.ts";
+import { cpuSeconds, processTree, readSystem, rssBytes } from "./proc.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const USAGE = `usage: npm run experiment -- [options]
+  --runtime R           server runtime: node, deno or bun (default bun)
+  --client-runtime R    client runtime (default bun)
+  --connections N       sockets to hold (default 512000)
+  --hold S              seconds to hold them with the seed's traffic (default 60)
+  --rate N              connections opened per second, all client workers together (default 5000)
+  --max-pending N       handshakes in flight at most, all client workers together (default 1000)
+  --interval S          seconds between one socket's messages (default 25, the seed's)
+  --targets SPEC        loopback addresses to spread over (default 127.0.0.1-K, 5,000 sockets each)
+  --server-workers N    (default auto: enough for --connections)
+  --client-workers N    (default auto)
+  --stall S             give up the ramp after S seconds without a new socket (default 30)
+  --out FILE            the JSON report (default results/experiment-RUNTIME-N-TIME.json)
+  --json                print the report as one JSON object instead of the table`;
+
+function fail(message: string): never {
+  console.error(`c512k experiment: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      runtime: { type: "string", default: "bun" },
+      "client-runtime": { type: "string", default: "bun" },
+      connections: { type: "string", default: "512000" },
+      hold: { type: "string", default: "60" },
+      rate: { type: "string", default: "5000" },
+      "max-pending": { type: "string", default: "1000" },
+      interval: { type: "string", default: "25" },
+      targets: { type: "string" },
+      "server-workers": { type: "string", default: "auto" },
+      "client-workers": { type: "string", default: "auto" },
+      stall: { type: "string", default: "30" },
+      out: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (err) {
+  fail((err as Error).message);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+for (const flag of ["runtime", "client-runtime"] as const) {
+  if (!["node", "deno", "bun"].includes(values[flag])) {
+    fail(`--${flag} must be node, deno or bun, got "${values[flag]}"`);
+  }
+}
+const whole = (flag: "connections" | "hold" | "rate" | "stall" | "max-pending") => {
+  const x = Number(values[flag]);
+  if (!Number.isInteger(x) || x < 1) fail(`--${flag} must be a whole number from 1, got "${values[flag]}"`);
+  return x;
+};
+const connections = whole("connections");
+const hold = whole("hold");
+const rate = whole("rate");
+const stallSeconds = whole("stall");
+const maxPending = whole("max-pending");
+// 5,000 sockets per destination: past about half of its ~28K ephemeral ports, connect() slows
+// sharply (BENCHMARKS.md, "Ephemeral ports"), and the ramp with it.
+const targets = values.targets ?? `127.0.0.1-${Math.min(255, Math.max(2, Math.ceil(connections / 5_000)))}`;
+const log = (line: string) => console.error(`c512k experiment: ${line}`);
+
+const children: ChildProcess[] = [];
+function launch(args: string[]): ChildProcess & { output: () => string } {
+  // Own process group: a Ctrl-C here reaches only us, and we stop them in order.
+  const child = spawn("sh", [`${ROOT}bin/c512k`, ...args], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  children.push(child);
+  return Object.assign(child, { output: () => out });
+}
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((r) => child.once("exit", () => r()));
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+  await exited(child);
+  clearTimeout(timer);
+}
+let interrupted = false;
+process.on("SIGINT", () => {
+  if (interrupted) {
+    for (const c of children) c.kill("SIGKILL");
+    process.exit(130);
+  }
+  interrupted = true;
+  log("SIGINT: ending the run, stopping what it started (Ctrl-C again to kill them at once)");
+});
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
+// 1. The server, its workers sized for the count.
+const serverWorkers = values["server-workers"] === "auto" ? [] : ["--workers", values["server-workers"]];
+const server = launch([
+  ...["serve", "--runtime", values.runtime, "--host", "0.0.0.0", "--port", "0", "--capacity", String(connections)],
+  ...serverWorkers,
+]);
+const port = await new Promise<number>((resolve, reject) => {
+  const timer = setInterval(() => {
+    const m = server.output().match(/listening on http:\/\/[\d.]+:(\d+) \(/);
+    if (m) (clearInterval(timer), resolve(Number(m[1])));
+    if (server.exitCode !== null) (clearInterval(timer), reject(new Error(`the server exited:\n${server.output()}`)));
+  }, 50);
+}).catch((err) => fail(err.message));
+const url = `http://127.0.0.1:${port}`;
+const stats = async () => (await (await fetch(`${url}/stats`)).json()) as ClusterStatsSnapshot;
+log(`server on ${values.runtime} at ${url}: ${server.output().match(/^(\d+) workers?/m)?.[1]} workers`);
+await new Promise((r) => setTimeout(r, 2_000));
+const idle = await stats();
+
+// 2. The client, ramping at a bounded rate over the targets.
+const clientWorkers = values["client-workers"] === "auto" ? [] : ["--workers", values["client-workers"]];
+const client = launch([
+  ...["client", "--runtime", values["client-runtime"], url, "--connections", String(connections)],
+  ...["--rate", String(rate), "--max-pending", String(maxPending), "--interval", values.interval],
+  ...["--targets", targets, ...clientWorkers, "--json"],
+]);
+const startedAt = performance.now();
+const clientRss = () => processTree(client.pid!).reduce((s, pid) => s + rssBytes(pid), 0);
+const clientCpu = () => processTree(client.pid!).reduce((s, pid) => s + cpuSeconds(pid), 0);
+const serverCpu = (s: ClusterStatsSnapshot) =>
+  [s.pid, ...s.workers.map((w) => w.pid)].reduce((t, pid) => t + cpuSeconds(pid), 0);
+
+const samples: Sample[] = [];
+const sample = async () => {
+  const s = await stats();
+  const sys = readSystem();
+  samples.push({
+    t: (performance.now() - startedAt) / 1000,
+    open: s.connections.open,
+    accepted: s.connections.accepted,
+    serverRss: s.memory.rss,
+    serverHeap: s.memory.heapUsed,
+    clientRss: clientRss(),
+    slabBytes: sys.slabBytes,
+    memAvailable: sys.memAvailable,
+  });
+  if (process.stderr.isTTY) {
+    process.stderr.write(`\r${s.connections.open}/${connections} open, ${s.connections.accepted} accepted   `);
+  }
+  return s;
+};
+
+// 3. Ramp until every socket is open, the count stalls, or the client ends.
+let lastGrowth = performance.now();
+let rampEnd = 0;
+for (;;) {
+  const s = await sample();
+  const previous = samples[samples.length - 2];
+  if (!previous || s.connections.accepted > previous.accepted) lastGrowth = performance.now();
+  if (s.connections.open >= connections) break;
+  if (interrupted || client.exitCode !== null || client.signalCode !== null) break;
+  if (performance.now() - lastGrowth > stallSeconds * 1000) {
+    log(`no new socket for ${stallSeconds} s at ${s.connections.open} open: the ramp stalled`);
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 1_000));
+}
+rampEnd = samples[samples.length - 1].t;
+const rampStart = samples.find((s) => s.accepted > 0)?.t ?? 0;
+log(`ramp over after ${rampEnd.toFixed(1)} s at ${samples[samples.length - 1].open} open; holding ${hold} s`);
+
+// 4. Hold with the seed's traffic, measuring CPU over it.
+const atHold = await stats();
+// The coordinator alone, or the coordinator and its workers.
+const clientTree = processTree(client.pid!).length;
+const holdCpu = { server: serverCpu(atHold), client: clientCpu(), at: performance.now() };
+const holdUntil = performance.now() + hold * 1000;
+while (performance.now() < holdUntil && !interrupted && client.exitCode === null) {
+  await sample();
+  await new Promise((r) => setTimeout(r, 1_000));
+}
+const holdEnd = await stats();
+const holdWall = (performance.now() - holdCpu.at) / 1000;
+// Under a few seconds of hold (interrupted), a CPU figure would be noise: none is given.
+const cpu = holdWall < 5 ? { server: null, client: null } : {
+  server: Math.round(((serverCpu(holdEnd) - holdCpu.server) / holdWall) * 100),
+  client: Math.round(((clientCpu() - holdCpu.client) / holdWall) * 100),
+};
+const peakSample = samples.reduce((a, s) => (s.open > a.open ? s : a), samples[0]);
+
+// 5. Stop: the client first (it reports), then the server.
+if (process.stderr.isTTY) process.stderr.write("\n");
+await stopChild(client, "SIGINT", 120_000);
+let report: ClientReport | null = null;
+try {
+  report = JSON.parse(client.output().split("\n").find((l) => l.startsWith("{")) ?? "null");
+} catch {
+  report = null;
+}
+const final = await stats();
+await stopChild(server, "SIGTERM", 60_000);
+
+const peak = final.connections.peak;
+const result: ExperimentReport = {
+  date: new Date().toISOString(),
+  command: `npm run experiment -- ${process.argv.slice(2).join(" ")}`.trim(),
+  machine: { cpu: os.cpus()[0]?.model ?? "?", cores: os.cpus().length, memTotal: os.totalmem(), kernel: os.release() },
+  runtime: values.runtime,
+  serverVersion: idle.version,
+  clientRuntime: values["client-runtime"],
+  clientVersion: report?.runtime.version ?? "?",
+  workers: { server: idle.workers.length, client: clientTree === 1 ? 1 : clientTree - 1 },
+  targets,
+  target: connections,
+  peak,
+  failed: report?.failed ?? connections,
+  failures: report?.failures ?? {},
+  sent: report?.sent ?? 0,
+  answered: report?.answered ?? 0,
+  mismatched: report?.mismatched ?? 0,
+  unanswered: report?.unanswered ?? 0,
+  rampSeconds: Math.round((rampEnd - rampStart) * 10) / 10,
+  acceptRate: Math.round(peakSample.accepted / Math.max(0.001, rampEnd - rampStart)),
+  serverBytesPerSocket: perSocket(samples, (s) => s.serverRss),
+  heapBytesPerSocket: perSocket(samples, (s) => s.serverHeap),
+  clientBytesPerSocket: perSocket(samples, (s) => s.clientRss),
+  kernelBytesPerSocket: Math.round(perSocket(samples, (s) => s.slabBytes) / 2),
+  cpu,
+  rtt: { p50: report?.rttSteady.p50 ?? 0, p99: report?.rttSteady.p99 ?? 0, p999: report?.rttSteady.p999 ?? 0 },
+  connect: { p50: report?.connect.p50 ?? 0, p99: report?.connect.p99 ?? 0, max: report?.connect.max ?? 0 },
+  holdSeconds: Math.round(holdWall),
+  limit: interrupted && peak < connections
+    ? `interrupted (Ctrl-C) at ${peak} sockets`
+    : findLimit(connections, peak, report, server.output()),
+};
+
+const out = values.out ??
+  `${ROOT}results/experiment-${values.runtime}-${connections}-${result.date.replace(/[:.]/g, "-")}.json`;
+mkdirSync(out.replace(/\/[^/]*$/, "") || ".", { recursive: true });
+writeFileSync(out, JSON.stringify({ ...result, samples }, null, 2));
+const color = process.env.FORCE_COLOR
+  ? process.env.FORCE_COLOR !== "0"
+  : !process.env.NO_COLOR && !!process.stdout.isTTY;
+console.log(values.json ? JSON.stringify(result) : `${formatExperiment(result, { color })}\nreport: ${out}`);
+process.exit(result.limit === null && result.failed === 0 && result.mismatched === 0 ? 0 : 1);

@@ -1,0 +1,105 @@
+/** The experiment's report: what was measured, computed from samples, and shown as one table. */
+import Table from "cli-table3";
+import type { ClientReport } from "../src/client-report.ts";
+import { slope } from "./fit.ts";
+
+export interface Sample {
+  /** Seconds since the client started. */
+  t: number;
+  open: number;
+  accepted: number;
+  serverRss: number;
+  serverHeap: number;
+  /** All client processes' RSS. */
+  clientRss: number;
+  slabBytes: number;
+  memAvailable: number;
+}
+
+export interface ExperimentReport {
+  date: string;
+  command: string;
+  machine: { cpu: string; cores: number; memTotal: number; kernel: string };
+  runtime: string;
+  serverVersion: string;
+  clientRuntime: string;
+  clientVersion: string;
+  workers: { server: number; client: number };
+  targets: string;
+  target: number;
+  peak: number;
+  failed: number;
+  failures: Record<string, number>;
+  sent: number;
+  answered: number;
+  mismatched: number;
+  unanswered: number;
+  rampSeconds: number;
+  /** Sockets accepted per second during the ramp. */
+  acceptRate: number;
+  /** Slope of the servers' summed RSS (and JS heap) against open sockets over the ramp. */
+  serverBytesPerSocket: number;
+  heapBytesPerSocket: number;
+  /** Slope of the client processes' summed RSS against open sockets over the ramp. */
+  clientBytesPerSocket: number;
+  /** Slope of Slab against open sockets, per TCP socket end (client and server both here: two ends each). */
+  kernelBytesPerSocket: number;
+  /** Percent of one core, averaged over the hold; null when the hold was too short to tell. */
+  cpu: { server: number | null; client: number | null };
+  /** Echo round trip once the ramp was over, ms. */
+  rtt: { p50: number; p99: number; p999: number };
+  /** WebSocket handshake time during the ramp, ms. */
+  connect: { p50: number; p99: number; max: number };
+  holdSeconds: number;
+  /** What stopped the count short of the target, or null. */
+  limit: string | null;
+}
+
+export function perSocket(samples: Sample[], pick: (s: Sample) => number): number {
+  const ramp = samples.filter((s) => s.open > 0);
+  return Math.round(slope(ramp.map((s) => [s.open, pick(s)])));
+}
+
+/** Why the count stopped short, from what the client and the server said. */
+export function findLimit(target: number, peak: number, client: ClientReport | null, serverLog: string): string | null {
+  if (peak >= target) return null;
+  const reasons = Object.keys(client?.failures ?? {}).join(" ") + " " + serverLog;
+  if (/EMFILE|too many open files/i.test(reasons)) return "open files per process (EMFILE)";
+  if (/EADDRNOTAVAIL|cannot assign requested address/i.test(reasons)) {
+    return "ephemeral ports (EADDRNOTAVAIL): spread over more --targets";
+  }
+  if (/ENOMEM|out of memory|Killed/i.test(reasons)) return "memory";
+  if (/died/.test(serverLog)) return "a server worker died (see the server's log)";
+  if (/ECONNREFUSED/.test(reasons)) return "the server refused connections (ECONNREFUSED)";
+  if (!client) return "the client ended without a report";
+  const top = Object.entries(client.failures).sort((a, b) => b[1] - a[1])[0];
+  return top
+    ? `connects failed: ${top[1]} × "${top[0]}" (see failures)`
+    : `stalled at ${peak} with no failure reported`;
+}
+
+const kb = (b: number) => `${(b / 1024).toFixed(2)} KB`;
+const n = (x: number) => x.toLocaleString("en-US");
+
+export function formatExperiment(r: ExperimentReport, { color = false } = {}): string {
+  const table = new Table({ head: ["figure", "value"], ...(color ? {} : { style: { head: [], border: [] } }) });
+  table.push(
+    ["server", `${r.runtime} ${r.serverVersion}, ${r.workers.server} workers`],
+    ["client", `${r.clientRuntime} ${r.clientVersion}, ${r.workers.client} workers, targets ${r.targets}`],
+    ["peak concurrent sockets", `${n(r.peak)} of ${n(r.target)}`],
+    ["failed / mismatched / unanswered", `${n(r.failed)} / ${n(r.mismatched)} / ${n(r.unanswered)}`],
+    ["messages sent / answered", `${n(r.sent)} / ${n(r.answered)}`],
+    ["ramp", `${r.rampSeconds} s, ${n(r.acceptRate)} accepts/s`],
+    ["server RSS per socket", kb(r.serverBytesPerSocket)],
+    ["server heap per socket", kb(r.heapBytesPerSocket)],
+    ["client RSS per socket", kb(r.clientBytesPerSocket)],
+    ["kernel per socket end", kb(r.kernelBytesPerSocket)],
+    ["CPU over the hold (% of one core)", `server ${r.cpu.server}%, client ${r.cpu.client}%`],
+    ["echo round trip, steady (ms)", `p50 ${r.rtt.p50}, p99 ${r.rtt.p99}, p99.9 ${r.rtt.p999}`],
+    ["handshake (ms)", `p50 ${r.connect.p50}, p99 ${r.connect.p99}, max ${r.connect.max}`],
+    ["hold", `${r.holdSeconds} s`],
+    ["limit that stopped it", r.limit ?? "none: the target was reached"],
+  );
+  for (const [reason, count] of Object.entries(r.failures)) table.push([`failed: ${reason}`, n(count)]);
+  return table.toString();
+}

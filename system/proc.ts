@@ -1,0 +1,59 @@
+/** Readings from Linux /proc for the experiment: kernel memory, TCP sockets, and per-process CPU and RSS. */
+import { readdirSync, readFileSync } from "node:fs";
+
+/** Clock ticks per second for /proc/PID/stat times: 100 on every Linux build that matters. */
+const CLK_TCK = 100;
+
+export interface SystemReading {
+  at: number;
+  slabBytes: number;
+  memAvailable: number;
+  tcpInUse: number;
+}
+
+function read(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+export function readSystem(): SystemReading {
+  const meminfo = read("/proc/meminfo");
+  const kb = (key: string) => Number(meminfo.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1] ?? 0) * 1024;
+  return {
+    at: performance.now(),
+    slabBytes: kb("Slab"),
+    memAvailable: kb("MemAvailable"),
+    tcpInUse: Number(read("/proc/net/sockstat").match(/^TCP: inuse (\d+)/m)?.[1] ?? 0),
+  };
+}
+
+/** CPU seconds (user + system) a process has used; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  // The command name may hold spaces: fields are counted after its closing parenthesis.
+  const stat = read(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields.length > 13 ? (Number(fields[11]) + Number(fields[12])) / CLK_TCK : 0;
+}
+
+export function rssBytes(pid: number): number {
+  return Number(read(`/proc/${pid}/status`).match(/VmRSS:\s+(\d+) kB/)?.[1] ?? 0) * 1024;
+}
+
+/** The pid and every descendant of it (the client's coordinator and its workers). */
+export function processTree(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = read(`/proc/${entry}/stat`);
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (ppid) parents.set(Number(entry), ppid);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  }
+  return tree;
+}

@@ -1,0 +1,105 @@
+/** `npm run experiment` at small scale: a real report, and nothing left running after it, even when interrupted. */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import type { ExperimentReport } from "../system/experiment-report.ts";
+import { start, waitFor } from "./_process.ts";
+import { ROOT } from "./_runtimes.ts";
+
+const EXPERIMENT = [process.execPath, `${ROOT}dist/experiment.js`];
+
+/** True when nothing listens on the port any more. */
+const refused = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(false)));
+    socket.once("error", () => resolve(true));
+  });
+
+/** Processes whose command line names this server port (the client's URL does). */
+function processesNaming(port: number): string[] {
+  return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).flatMap((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      return cmd.includes(`127.0.0.1:${port}`) ? [cmd] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe("experiment", () => {
+  it("runs server and client workers, holds, and reports real figures", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "c512k-exp-"));
+    const out = join(dir, "report.json");
+    try {
+      const child = start([
+        ...EXPERIMENT,
+        "--runtime",
+        "node",
+        "--connections",
+        "2000",
+        "--hold",
+        "3",
+        "--rate",
+        "2000",
+        "--json",
+        "--out",
+        out,
+      ]);
+      const code = await child.exited;
+      assert.equal(code, 0, child.output());
+      const r = JSON.parse(child.stdout()) as ExperimentReport;
+      assert.equal(r.runtime, "node");
+      assert.equal(r.target, 2000);
+      assert.equal(r.peak, 2000);
+      assert.deepEqual([r.failed, r.mismatched, r.unanswered, r.limit], [0, 0, 0, null]);
+      assert.ok(r.sent > 0 && r.answered === r.sent, `sent ${r.sent}, answered ${r.answered}`);
+      assert.ok(r.workers.server >= 2, "one server worker per core at least");
+      assert.ok(r.acceptRate > 0 && r.rampSeconds > 0);
+      assert.ok(r.serverBytesPerSocket > 0 && r.clientBytesPerSocket > 0 && r.kernelBytesPerSocket > 0);
+      assert.ok(r.rtt.p50 > 0 && r.rtt.p999 >= r.rtt.p99 && r.rtt.p99 >= r.rtt.p50);
+      assert.match(r.command, /--connections 2000/);
+      const saved = JSON.parse(readFileSync(out, "utf8"));
+      assert.equal(saved.peak, 2000);
+      assert.ok(saved.samples.length > 0);
+      const port = Number(child.output().match(/server on node at http:\/\/127\.0\.0\.1:(\d+)/)![1]);
+      assert.ok(await refused(port), "the server is gone");
+      assert.deepEqual(processesNaming(port), []);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it("on Ctrl-C stops the client and the server it started, and still reports", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "c512k-exp-"));
+    try {
+      const child = start([
+        ...EXPERIMENT,
+        "--runtime",
+        "bun",
+        "--connections",
+        "3000",
+        "--hold",
+        "120",
+        "--out",
+        join(dir, "r.json"),
+      ]);
+      const [, port] = await waitFor(child, /server on bun at http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
+      await waitFor(child, /holding 120 s/, 60_000);
+      child.proc.kill("SIGINT");
+      const timer = setTimeout(() => child.proc.kill("SIGKILL"), 60_000);
+      await child.exited;
+      clearTimeout(timer);
+      assert.match(child.stdout(), /peak concurrent sockets\s*│ 3,000 of 3,000/);
+      assert.ok(existsSync(join(dir, "r.json")));
+      assert.ok(await refused(Number(port)), "the server is gone");
+      assert.deepEqual(processesNaming(Number(port)), []);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
