@@ -14,6 +14,13 @@ const MESSAGE_LENGTH = 30;
 const GRACE_MS = 5_000;
 /** Ramp tick: small enough to spread opens evenly, large enough to cost nothing. */
 const TICK_MS = 10;
+/**
+ * Sends are grouped on ticks of a timing wheel, not one timer per socket: a burst per tick lets
+ * client and server handle many sockets per wake-up. One timer per socket made every message
+ * a wake-up of its own, which cost several times the echo itself at 33 processes a side
+ * (BENCHMARKS.md, "Echo cost"). A tick is a tenth of the interval, at most 100 ms.
+ */
+const MAX_SEND_TICK_MS = 100;
 
 function randomText(): string {
   let s = "";
@@ -31,7 +38,8 @@ interface Peer {
   expected: string | null;
   sentAt: number;
   sent: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Closed: a send still waiting on the wheel is skipped. */
+  closed: boolean;
   error: string | undefined;
   /** Will do nothing more: sent all its messages, or closed. */
   finished: boolean;
@@ -66,13 +74,28 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     finishedCount++;
   };
 
+  // The wheel: tick number → the peers due then.
+  const sendTick = Math.min(MAX_SEND_TICK_MS, Math.max(1, intervalMs / 10));
+  const wheel = new Map<number, Peer[]>();
+  let nextTick = Math.floor(performance.now() / sendTick);
   const schedule = (peer: Peer, delay: number) => {
-    peer.timer = setTimeout(() => send(peer), delay);
+    const at = Math.max(nextTick, Math.ceil((performance.now() + delay) / sendTick));
+    const bucket = wheel.get(at);
+    if (bucket) bucket.push(peer);
+    else wheel.set(at, [peer]);
   };
+  const sender = setInterval(() => {
+    const now = Math.floor(performance.now() / sendTick);
+    for (; nextTick <= now; nextTick++) {
+      const due = wheel.get(nextTick);
+      if (!due) continue;
+      wheel.delete(nextTick);
+      for (const peer of due) send(peer);
+    }
+  }, sendTick);
 
   const send = (peer: Peer) => {
-    peer.timer = undefined;
-    if (stopping || !peer.isOpen) return;
+    if (stopping || peer.closed || !peer.isOpen) return;
     const text = randomText();
     peer.expected = text.toUpperCase();
     peer.sentAt = performance.now();
@@ -95,7 +118,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
       expected: null,
       sentAt: 0,
       sent: 0,
-      timer: undefined,
+      closed: false,
       error: undefined,
       finished: false,
     };
@@ -133,7 +156,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
       changed();
     };
     ws.onclose = ({ code, reason }) => {
-      clearTimeout(peer.timer);
+      peer.closed = true;
       peers.delete(peer);
       if (!peer.isOpen) pending--;
       if (peer.expected !== null) inFlight--;
@@ -174,7 +197,8 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
 
   stopping = true;
   clearInterval(ramp);
-  for (const peer of peers) clearTimeout(peer.timer);
+  clearInterval(sender);
+  wheel.clear();
   await until(() => inFlight === 0, GRACE_MS);
   for (const peer of peers) {
     peer.closing = true;
