@@ -12,8 +12,11 @@ const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 ";
 const MESSAGE_LENGTH = 30;
 /** How long the end waits for answers in flight, then for close handshakes. */
 const GRACE_MS = 5_000;
-/** Ramp tick: small enough to spread opens evenly, large enough to cost nothing. */
-const TICK_MS = 10;
+/**
+ * Ramp tick. Not finer: with 33 client processes on 2 cores, 10 ms ticks were 3,300 wake-ups a
+ * second, and a task switch is the dearest thing on such a machine (BENCHMARKS.md, "512,000").
+ */
+const TICK_MS = 100;
 /**
  * Sends are grouped on ticks of a timing wheel, not one timer per socket: a burst per tick lets
  * client and server handle many sockets per wake-up. One timer per socket made every message
@@ -74,7 +77,8 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     finishedCount++;
   };
 
-  // The wheel: tick number → the peers due then.
+  // The wheel: tick number → the peers due then. (Aligning every process's ticks to the wall
+  // clock was tried: no CPU saved at 7+7 workers, and the round trip p50 went 13 → 72 ms.)
   const sendTick = Math.min(MAX_SEND_TICK_MS, Math.max(1, intervalMs / 10));
   const wheel = new Map<number, Peer[]>();
   let nextTick = Math.floor(performance.now() / sendTick);

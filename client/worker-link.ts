@@ -9,7 +9,7 @@ export const SCENARIO_SHA_ENV = "C512K_SCENARIO_SHA256";
 
 export const PROGRESS_PREFIX = "@c512k-progress ";
 export const RESULT_PREFIX = "@c512k-result ";
-export const PROGRESS_EVERY_MS = 500;
+export const PROGRESS_EVERY_MS = 1_000;
 
 /** A worker's share: its sockets, its part of the ramp rate, and its endpoints, rotated so the workers start on different ones. */
 export interface WorkerAssignment {
