@@ -25,6 +25,7 @@ const STOP_TIMEOUT_MS = 15_000;
 
 interface Slot {
   id: number;
+  /** The slot's current process; a restart replaces it. */
   proc: WorkerProcess;
   restarts: number;
   deaths: number[];
@@ -89,15 +90,12 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   });
   const controlUrl = `http://127.0.0.1:${control.port}`;
 
-  const start = (slot: Omit<Slot, "proc"> & { proc?: WorkerProcess }): Slot => {
-    const proc = adapter.startWorker({
-      [WORKER_ENV]: String(slot.id),
-      [CONTROL_ENV]: controlUrl,
-      [PORTS_ENV]: ports.join(","),
-    });
-    const s = slot as Slot;
-    s.proc = proc;
-    s.listening = false;
+  const spawnWorker = (id: number) =>
+    adapter.startWorker({ [WORKER_ENV]: String(id), [CONTROL_ENV]: controlUrl, [PORTS_ENV]: ports.join(",") });
+
+  /** Reads slot `s`'s current process (its stats lines, its log) and restarts it when it dies. */
+  const watch = (s: Slot): Slot => {
+    const proc = s.proc;
     createInterface({ input: proc.stdout }).on("line", (line) => {
       if (line.startsWith(STATS_PREFIX)) {
         s.last = JSON.parse(line.slice(STATS_PREFIX.length));
@@ -120,13 +118,15 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
       }
       console.error(`c512k: worker ${s.id} (pid ${proc.pid}) died (${how}); restarting it`);
       s.restarts++;
-      start(s);
+      s.proc = spawnWorker(s.id);
+      s.listening = false;
+      watch(s);
     });
     return s;
   };
 
   for (let id = 0; id < options.workers; id++) {
-    slots.push(start({ id, restarts: 0, deaths: [], last: null, listening: false }));
+    slots.push(watch({ id, proc: spawnWorker(id), restarts: 0, deaths: [], last: null, listening: false }));
   }
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!slots.every((s) => s.listening)) {
