@@ -25,7 +25,9 @@ export const adapter: Adapter = {
       reusePort,
       fetch: app.fetch,
       // maxPayloadLength: uWebSockets refuses the frame from its header and closes with 1009.
-      websocket: { ...websocket, maxPayloadLength: maxPayload, perMessageDeflate: false },
+      // idleTimeout 0: Bun would close a socket silent for 120 s; as on Deno and Node, no
+      // runtime closes a live socket on its own.
+      websocket: { ...websocket, maxPayloadLength: maxPayload, perMessageDeflate: false, idleTimeout: 0 },
     });
     return Promise.resolve({ port: server.port, close: () => server.stop(false) });
   },

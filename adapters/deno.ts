@@ -6,7 +6,20 @@ import { spawnSelf } from "./_spawn-self.ts";
 if (!("Deno" in globalThis)) throw wrongRuntime("deno", "deno task start");
 
 // Imported late, as in bun.ts, so no bundle ever loads it on another runtime.
-const { upgradeWebSocket } = await import("hono/deno");
+const { upgradeWebSocket: honoUpgrade } = await import("hono/deno");
+
+// Deno pings a socket idle for 30 s and closes it (1001 "No response from ping frame") if the
+// pong is late: at 100,000 seed sockets, which speak every 25 s, it dropped 6,756 of them
+// (BENCHMARKS.md). Off, like Node's ws and (below) Bun: no runtime closes a live socket on its own.
+// The core uses only the middleware form, upgradeWebSocket(createEvents, options).
+const upgradeWebSocket =
+  ((createEvents: unknown, options?: object) =>
+    (honoUpgrade as (events: unknown, options: object) => unknown)(createEvents, {
+      idleTimeout: 0,
+      ...options,
+    })) as Adapter[
+      "upgradeWebSocket"
+    ];
 
 export const adapter: Adapter = {
   runtime: {
