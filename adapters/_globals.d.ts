@@ -38,6 +38,12 @@ declare const Bun: {
 declare namespace Deno {
   const version: { deno: string };
   const pid: number;
+  const args: string[];
+  /** (bench/raw/deno.ts; the adapter goes through hono/deno) */
+  function upgradeWebSocket(
+    request: Request,
+    options: { idleTimeout: number },
+  ): { socket: WebSocket; response: Response };
   function memoryUsage(): { rss: number; heapUsed: number };
   interface HttpServer {
     readonly finished: Promise<void>;

@@ -8,7 +8,7 @@
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
-import { cpuSeconds, processTree } from "../system/proc.ts";
+import { cpuSeconds, processTree, rssBytes } from "../system/proc.ts";
 import { start, waitFor } from "../test/_process.ts";
 import { CLIENT, ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
 import { startServer } from "../test/_server.ts";
@@ -41,7 +41,9 @@ let serverPids: () => Promise<number[]>;
 let stop: () => Promise<unknown>;
 if (values.layer === "raw") {
   const port = await freePort();
-  const raw = start([...runCommand(runtime), `${ROOT}bench/raw/${runtime}.ts`, String(port)]);
+  // Node 20 cannot run TypeScript: tsx loads the raw file there.
+  const command = runtime === "node" ? [process.execPath, "--import", "tsx"] : runCommand(runtime);
+  const raw = start([...command, `${ROOT}bench/raw/${runtime}.ts`, String(port)]);
   await waitFor(raw, /listening on/);
   url = `http://127.0.0.1:${port}`;
   serverPids = () => Promise.resolve([raw.proc.pid!]);
@@ -60,6 +62,9 @@ if (values.layer === "raw") {
 // so the client fetches it from a small Hono server and is pointed at the raw one's --ports.
 const scenarioHost = values.layer === "raw" ? await startServer("bun", ["--workers", "1"]) : null;
 const rampSeconds = connections / 5000 + 5;
+const rss = async () => (await serverPids()).reduce((t, p) => t + rssBytes(p), 0);
+await new Promise((r) => setTimeout(r, 1_000));
+const idleRss = await rss();
 const client = start([
   ...runCommand(values.client as RuntimeName),
   CLIENT,
@@ -69,6 +74,7 @@ const client = start([
   ...["--targets", "127.0.0.1-4", "--duration", String(rampSeconds + window + 5), "--json"],
 ]);
 await new Promise((r) => setTimeout(r, rampSeconds * 1000));
+const fullRss = await rss();
 const pids = await serverPids();
 const clientPids = processTree(client.proc.pid!);
 const sum = (ps: number[]) => ps.reduce((s, p) => s + cpuSeconds(p), 0);
@@ -83,7 +89,9 @@ const seconds = (t1 - t0) / 1000;
 const messages = (connections / interval) * seconds;
 const us = (cpu: number) => ((cpu / messages) * 1e6).toFixed(0);
 console.log(
-  `| ${runtime} ${values.layer} | ${connections} | ${Math.round(connections / interval)} | ${us(s1 - s0)} | ${
-    Math.round(((s1 - s0) / seconds) * 100)
-  }% | ${us(c1 - c0)} (${values.client}) | ${report.failed} | ${report.mismatched} | ${report.rttSteady.p99} |`,
+  `| ${runtime} ${values.layer} | ${connections} | ${((fullRss - idleRss) / connections / 1024).toFixed(2)} KB | ${
+    Math.round(connections / interval)
+  } | ${us(s1 - s0)} | ${Math.round(((s1 - s0) / seconds) * 100)}% | ${
+    us(c1 - c0)
+  } (${values.client}) | ${report.failed} | ${report.mismatched} | ${report.rttSteady.p99} |`,
 );

@@ -2,6 +2,8 @@
  * The seed's echo straight on Bun's own API, no Hono: the baseline that shows what the Hono
  * path costs. `bun bench/raw/bun.ts [PORT]`; workers share the port with reusePort.
  */
+export {}; // a module, not a script: its names stay its own
+
 const port = Number(process.argv[2] ?? 8080);
 const server = Bun.serve({
   port,

@@ -1,0 +1,19 @@
+/**
+ * The seed's echo straight on `Deno.serve` and `Deno.upgradeWebSocket`, no Hono: the baseline
+ * that shows what the Hono path costs on Deno. `deno run -A bench/raw/deno.ts [PORT]`.
+ */
+export {}; // a module, not a script: its names stay its own
+
+const port = Number(Deno.args[0] ?? 8080);
+Deno.serve({
+  port,
+  hostname: "0.0.0.0",
+  onListen: () => console.log(`listening on http://0.0.0.0:${port} (raw deno ${Deno.version.deno})`),
+}, (req) => {
+  if (new URL(req.url).pathname !== "/ws") return new Response("raw deno: /ws only\n", { status: 404 });
+  // idleTimeout 0, as in the c512k adapter: no ping-based closing of the seed's quiet sockets.
+  const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout: 0 });
+  socket.onopen = () => socket.send("Welcome!");
+  socket.onmessage = (e) => typeof e.data === "string" ? socket.send(e.data.toUpperCase()) : socket.close(4003);
+  return response;
+});

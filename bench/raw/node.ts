@@ -1,0 +1,23 @@
+/**
+ * The seed's echo straight on `ws` over node:http, no Hono: the baseline that shows what the
+ * Hono path costs on Node. `node --import tsx bench/raw/node.ts [PORT]` (one process).
+ */
+import { createServer } from "node:http";
+import { WebSocketServer } from "ws";
+
+const port = Number(process.argv[2] ?? 8080);
+const wss = new WebSocketServer({ noServer: true, maxPayload: 65536, perMessageDeflate: false, clientTracking: false });
+wss.on("connection", (ws) => {
+  ws.send("Welcome!");
+  ws.on("message", (data, isBinary) => (isBinary ? ws.close(4003) : ws.send(data.toString().toUpperCase())));
+});
+const server = createServer((_req, res) => res.writeHead(404).end("raw node: /ws only\n"));
+server.on("upgrade", (req, socket, head) => {
+  if (req.url !== "/ws") return socket.destroy();
+  wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+});
+server.listen(
+  port,
+  "0.0.0.0",
+  () => console.log(`listening on http://0.0.0.0:${port} (raw node ${process.versions.node})`),
+);
