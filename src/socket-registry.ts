@@ -21,10 +21,6 @@ export class SocketRegistry {
     return this.#open.delete(socket);
   }
 
-  get size(): number {
-    return this.#open.size;
-  }
-
   /** Starts the close handshake on every socket; returns how many were asked to close. */
   closeAll(code: number, reason: string): number {
     let n = 0;
