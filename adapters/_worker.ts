@@ -20,7 +20,11 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
     scenario,
     runtime: adapter.runtime,
     maxPayload: options.maxPayload,
-    totals: async () => await (await fetch(`${control}/stats`)).json(),
+    totals: async () => {
+      const res = await fetch(`${control}/stats`, { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`supervisor answered ${res.status}`);
+      return await res.json();
+    },
   });
 
   const servers = await Promise.all(

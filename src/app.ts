@@ -51,7 +51,16 @@ export function createApp(options: AppOptions): CoreApp {
   );
 
   const totals = options.totals;
-  app.get("/stats", async (c) => c.json(totals ? await totals() : counters.snapshot(runtime)));
+  app.get("/stats", async (c) => {
+    if (!totals) return c.json(counters.snapshot(runtime));
+    try {
+      return c.json(await totals());
+    } catch (err) {
+      // The totals live elsewhere (the supervisor): say why they are missing, give our own.
+      const error = `totals unavailable: ${(err as Error).message}`;
+      return c.json({ error, worker: counters.snapshot(runtime) }, 503);
+    }
+  });
 
   app.notFound((c) => c.text(`404 Not Found: ${c.req.method} ${c.req.path}; routes: ${ROUTES.join(", ")}\n`, 404));
 

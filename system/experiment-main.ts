@@ -131,7 +131,21 @@ const port = await new Promise<number>((resolve, reject) => {
   }, 50);
 }).catch((err) => fail(err.message));
 const url = `http://127.0.0.1:${port}`;
-const stats = async () => (await (await fetch(`${url}/stats`)).json()) as ClusterStatsSnapshot;
+/** /stats, retried: under load one answer may fail or time out; the run must not die of it. */
+async function stats(): Promise<ClusterStatsSnapshot> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      const res = await fetch(`${url}/stats`, { signal: AbortSignal.timeout(10_000) });
+      const body = await res.json();
+      if (res.ok) return body as ClusterStatsSnapshot;
+      throw new Error(`${res.status}: ${body.error ?? JSON.stringify(body).slice(0, 200)}`);
+    } catch (err) {
+      if (attempt >= 10) throw new Error(`GET ${url}/stats failed 10 times; last: ${(err as Error).message}`);
+      log(`GET /stats failed (${(err as Error).message}); retrying`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
 log(`server on ${values.runtime} at ${url}: ${server.output().match(/^(\d+) workers?/m)?.[1]} workers`);
 await new Promise((r) => setTimeout(r, 2_000));
 const idle = await stats();
