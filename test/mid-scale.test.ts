@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ClientReport } from "../src/client-report.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
-import { socketsPerWorker } from "../system/limits.ts";
+import { openFileLimit } from "../system/limits.ts";
 import { run } from "./_process.ts";
 import { CLIENT, runCommand, RUNTIMES } from "./_runtimes.ts";
 import { startServer } from "./_server.ts";
@@ -37,10 +37,13 @@ describe("mid scale", () => {
         assert.equal(stats.connections.accepted, SOCKETS);
         assert.equal(stats.connections.peak, SOCKETS);
         for (const w of stats.workers) {
-          // Both took a share, and neither came near its open-file limit.
+          // Both took a share, and neither reached its open-file limit (less the files a process
+          // keeps for itself): no EMFILE. Not the 80% that --workers auto plans for: this test
+          // forces 2 workers, 15,000 each on average, and Node's cluster does not split evenly.
+          const bound = openFileLimit() - 64;
           assert.ok(
-            w.connections.peak > 0 && w.connections.peak < socketsPerWorker(),
-            `worker ${w.id} peak ${w.connections.peak}`,
+            w.connections.peak > 0 && w.connections.peak < bound,
+            `worker ${w.id} peak ${w.connections.peak} (bound ${bound})`,
           );
           assert.equal(w.restarts, 0);
         }
