@@ -5,11 +5,10 @@
  *
  *   node --import tsx bench/echo-cost.ts --runtime bun --layer raw --connections 15000 --interval 1
  */
-import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { cpuSeconds, processTree, rssBytes } from "../system/proc.ts";
-import { start, waitFor } from "../test/_process.ts";
+import { freePort, start, waitFor } from "../test/_process.ts";
 import { CLIENT, ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
 import { startServer } from "../test/_server.ts";
 
@@ -27,14 +26,6 @@ const runtime = values.runtime as RuntimeName;
 const connections = Number(values.connections);
 const interval = Number(values.interval);
 const window = Number(values.window);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 let url: string;
 let serverPids: () => Promise<number[]>;

@@ -1,4 +1,5 @@
 /** The portable client: fetch the server's scenario, run it, report. One bundle for every runtime. */
+import { useColor } from "../system/color.ts";
 import process from "node:process";
 import { type ClientReport, reportIsClean } from "../src/client-report.ts";
 import { socketsPerWorker } from "../system/limits.ts";
@@ -135,8 +136,6 @@ const report: ClientReport = {
   seconds: Math.round((performance.now() - startedAt) / 100) / 10,
   ...counts,
 };
-const color = process.env.FORCE_COLOR
-  ? process.env.FORCE_COLOR !== "0"
-  : !process.env.NO_COLOR && !!process.stdout.isTTY;
+const color = useColor();
 console.log(options.json ? JSON.stringify(report) : formatSummary(report, { color }));
 process.exit(reportIsClean(report) ? 0 : 1);

@@ -1,4 +1,5 @@
 /** `c512k doctor`: prints what bounds the socket count on this machine. Runs on Node, Deno and Bun. */
+import { useColor } from "./color.ts";
 import os from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
@@ -53,7 +54,5 @@ const diagnosis = diagnose(readMachine(os.availableParallelism?.() ?? os.cpus().
   clientHere: !values["client-elsewhere"],
   endpoints,
 });
-const color = process.env.FORCE_COLOR
-  ? process.env.FORCE_COLOR !== "0"
-  : !process.env.NO_COLOR && !!process.stdout.isTTY;
+const color = useColor();
 console.log(values.json ? JSON.stringify(diagnosis) : formatDiagnosis(diagnosis, { color }));

@@ -4,6 +4,7 @@
  * checks every answer, and reports (table on stdout, JSON file; `--json` for one object).
  * Everything it starts, it stops by PID, also when interrupted.
  */
+import { useColor } from "./color.ts";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -271,8 +272,6 @@ const out = values.out ??
   `${ROOT}results/experiment-${values.runtime}-${connections}-${result.date.replace(/[:.]/g, "-")}.json`;
 mkdirSync(out.replace(/\/[^/]*$/, "") || ".", { recursive: true });
 writeFileSync(out, JSON.stringify({ ...result, samples }, null, 2));
-const color = process.env.FORCE_COLOR
-  ? process.env.FORCE_COLOR !== "0"
-  : !process.env.NO_COLOR && !!process.stdout.isTTY;
+const color = useColor();
 console.log(values.json ? JSON.stringify(result) : `${formatExperiment(result, { color })}\nreport: ${out}`);
 process.exit(result.limit === null && result.failed === 0 && result.mismatched === 0 ? 0 : 1);

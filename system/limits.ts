@@ -1,17 +1,22 @@
 /** Machine limits that bound how many sockets one process may hold (Linux /proc; fallbacks elsewhere). */
 import { readFileSync } from "node:fs";
 
-/** The soft RLIMIT_NOFILE of this process: every socket is one open file. */
-export function openFileLimit(): number {
+/** RLIMIT_NOFILE of this process, soft and hard: every socket is one open file. 1024 where unknown. */
+export function openFileLimits(): { soft: number; hard: number } {
+  const value = (text: string | undefined) =>
+    text === "unlimited" ? Number.MAX_SAFE_INTEGER : Number.isFinite(Number(text)) && text ? Number(text) : 1024;
   try {
     const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
-    const soft = line?.split(/\s{2,}/)[1];
-    if (soft === "unlimited") return Number.MAX_SAFE_INTEGER;
-    if (soft && Number.isFinite(Number(soft))) return Number(soft);
+    const [, soft, hard] = line?.split(/\s{2,}/) ?? [];
+    return { soft: value(soft), hard: value(hard) };
   } catch {
-    // Not Linux: fall through to the common default.
+    return { soft: 1024, hard: 1024 }; // Not Linux: the common default.
   }
-  return 1024;
+}
+
+/** The soft limit: what this process may open now. */
+export function openFileLimit(): number {
+  return openFileLimits().soft;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Reads the machine facts that bound how many sockets it can hold (Linux /proc; absent elsewhere). */
 import { existsSync, readFileSync } from "node:fs";
+import { openFileLimits } from "./limits.ts";
 
 export interface Machine {
   openFilesSoft: number;
@@ -39,25 +40,20 @@ function numbers(path: string): number[] | undefined {
   return text === undefined ? undefined : text.split(/\s+/).map(Number);
 }
 
-function limit(text: string | undefined): number {
-  return text === "unlimited" || text === undefined ? Number.MAX_SAFE_INTEGER : Number(text);
-}
-
 function meminfo(key: string): number | undefined {
   const m = read("/proc/meminfo")?.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"));
   return m ? Number(m[1]) * 1024 : undefined;
 }
 
 export function readMachine(cores: number): Machine {
-  const limits = read("/proc/self/limits")?.split("\n").find((l) => l.startsWith("Max open files"));
-  const [, soft, hard] = limits?.split(/\s{2,}/) ?? [];
+  const files = openFileLimits();
   const fileNr = numbers("/proc/sys/fs/file-nr");
   const ports = numbers("/proc/sys/net/ipv4/ip_local_port_range");
   const tcpMem = numbers("/proc/sys/net/ipv4/tcp_mem");
   const conntrack = "/proc/sys/net/netfilter/nf_conntrack_max";
   return {
-    openFilesSoft: limits ? limit(soft) : 1024,
-    openFilesHard: limits ? limit(hard) : 1024,
+    openFilesSoft: files.soft,
+    openFilesHard: files.hard,
     nrOpen: numbers("/proc/sys/fs/nr_open")?.[0],
     fileMax: numbers("/proc/sys/fs/file-max")?.[0],
     filesInUse: fileNr?.[0],

@@ -8,7 +8,6 @@ export interface SystemReading {
   at: number;
   slabBytes: number;
   memAvailable: number;
-  tcpInUse: number;
 }
 
 function read(path: string): string {
@@ -26,7 +25,6 @@ export function readSystem(): SystemReading {
     at: performance.now(),
     slabBytes: kb("Slab"),
     memAvailable: kb("MemAvailable"),
-    tcpInUse: Number(read("/proc/net/sockstat").match(/^TCP: inuse (\d+)/m)?.[1] ?? 0),
   };
 }
 

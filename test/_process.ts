@@ -1,6 +1,7 @@
 /** Child processes for tests: started by us, bounded in time, stopped by their PID. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import { ROOT } from "./_runtimes.ts";
 
 export interface Child {
@@ -65,4 +66,13 @@ export async function run(
   const code = await child.exited;
   clearTimeout(timer);
   return { code, output: child.output(), stdout: child.stdout() };
+}
+
+/** A loopback port that was free a moment ago (nothing listens on it now). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
 }

@@ -1,24 +1,14 @@
 /** The client's failures: one clear line and a non-zero exit, never a hang or a stack trace. */
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import type { ClientReport } from "../src/client-report.ts";
-import { run, start, waitFor } from "./_process.ts";
+import { freePort, run, start, waitFor } from "./_process.ts";
 import { CLIENT, ROOT, runCommand } from "./_runtimes.ts";
 import { startServer } from "./_server.ts";
 
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 describe("client errors", () => {
   it("says the server is unreachable and exits 1", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { code, output } = await run([...runCommand("node"), CLIENT, `http://127.0.0.1:${port}`]);
     assert.equal(code, 1);
     assert.match(
