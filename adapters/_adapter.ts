@@ -13,6 +13,12 @@ export interface ServeOptions {
   maxPayload: number;
   /** Share the port with the other workers (SO_REUSEPORT), where the runtime shares that way. */
   reusePort: boolean;
+  /** Seconds a connection may take to send its request headers; 0 = no bound. */
+  handshakeTimeout: number;
+  /** Seconds of silence after which a socket is pinged, then closed if still silent; 0 = never. */
+  idleTimeout: number;
+  /** PEM certificate and key: TLS on every connection. */
+  tls?: { cert: string; key: string };
 }
 
 /** One worker process, as the supervisor sees it. */

@@ -20,6 +20,9 @@ declare const Bun: {
     port: number;
     hostname: string;
     reusePort?: boolean;
+    /** Seconds an HTTP connection may stay silent; 0 = no bound. */
+    idleTimeout?: number;
+    tls?: { cert: string; key: string };
     fetch(request: Request, server: BunServer): Response | Promise<Response> | undefined;
     websocket: {
       // deno-lint-ignore no-explicit-any
@@ -31,6 +34,7 @@ declare const Bun: {
       maxPayloadLength?: number;
       perMessageDeflate?: boolean;
       idleTimeout?: number;
+      sendPings?: boolean;
     };
   }): BunServer;
 };
@@ -54,6 +58,8 @@ declare namespace Deno {
       port: number;
       hostname: string;
       reusePort?: boolean;
+      cert?: string;
+      key?: string;
       onListen?(addr: { hostname: string; port: number }): void;
     },
     handler: (request: Request) => Response | Promise<Response>,

@@ -1,6 +1,7 @@
 /** Server flags and environment, the same for every runtime (node:util parseArgs runs on all three). */
 import os from "node:os";
 import process from "node:process";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { openFileLimit, socketsPerWorker } from "../system/limits.ts";
 
@@ -15,6 +16,16 @@ export interface ServerOptions {
   workersWhy: string;
   /** A scenario module to serve instead of client/scenario.ts. */
   scenarioFile?: string;
+  /** Seconds a connection may take to send its request headers (0 = no bound). */
+  handshakeTimeout: number;
+  /** Seconds of silence (no frame, no pong) after which a socket is taken for dead; 0 = never. */
+  idleTimeout: number;
+  /** On SIGTERM, sockets closed per second with 1001, all workers together. */
+  closeRate: number;
+  /** On SIGTERM, seconds the workers get to close their sockets before they exit anyway. */
+  shutdownTimeout: number;
+  /** PEM certificate chain and key: serve https:// and wss://. */
+  tls?: { cert: string; key: string; certFile: string };
 }
 
 export const SERVER_USAGE = `usage: c512k server [options]
@@ -26,6 +37,14 @@ export const SERVER_USAGE = `usage: c512k server [options]
   --capacity N       sockets the server should hold, to size --workers auto (default 0)
   --max-payload N    largest accepted message in bytes (default 65536); larger closes with 1009
   --scenario FILE    serve this scenario module at /scenario instead of client/scenario.ts
+  --handshake-timeout S  close a connection whose request headers take longer (default 10; 0 = none;
+                     Deno.serve has no such bound, see README "Bad input")
+  --idle-timeout S   dead-peer check: ping a socket silent for S seconds and close it if it stays
+                     silent (default 0 = off: the seed's sockets speak only every 25 s)
+  --close-rate N     on SIGTERM, close at most N sockets per second with 1001 (default 20000)
+  --shutdown-timeout S  on SIGTERM, exit after S seconds even if sockets are still closing (default 60)
+  --tls-cert FILE    PEM certificate (chain): serve https:// and wss:// (needs --tls-key)
+  --tls-key FILE     PEM private key for --tls-cert
   -h, --help         show this help`;
 
 export class UsageError extends Error {}
@@ -73,6 +92,12 @@ export function parseServerOptions(args: string[]): ServerOptions | null {
         capacity: { type: "string", default: "0" },
         "max-payload": { type: "string" },
         scenario: { type: "string" },
+        "handshake-timeout": { type: "string", default: "10" },
+        "idle-timeout": { type: "string", default: "0" },
+        "close-rate": { type: "string", default: "20000" },
+        "shutdown-timeout": { type: "string", default: "60" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -91,5 +116,27 @@ export function parseServerOptions(args: string[]): ServerOptions | null {
     maxPayload: integer("--max-payload", v["max-payload"] ?? "65536", 1, 2 ** 31 - 1),
     ...workerCount(v.workers, integer("--capacity", v.capacity, 0, 100_000_000)),
     scenarioFile: v.scenario,
+    handshakeTimeout: integer("--handshake-timeout", v["handshake-timeout"], 0, 255),
+    idleTimeout: integer("--idle-timeout", v["idle-timeout"], 0, 960),
+    closeRate: integer("--close-rate", v["close-rate"], 1, 10_000_000),
+    shutdownTimeout: integer("--shutdown-timeout", v["shutdown-timeout"], 1, 3_600),
+    tls: tlsFiles(v["tls-cert"], v["tls-key"]),
   };
+}
+
+function tlsFiles(certFile: string | undefined, keyFile: string | undefined): ServerOptions["tls"] {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new UsageError("give --tls-cert and --tls-key together");
+  const read = (flag: string, file: string) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch (err) {
+      throw new UsageError(`${flag}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  };
+  const cert = read("--tls-cert", certFile);
+  const key = read("--tls-key", keyFile);
+  if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--tls-cert: ${certFile} is not a PEM certificate`);
+  if (!key.includes("PRIVATE KEY-----")) throw new UsageError(`--tls-key: ${keyFile} is not a PEM private key`);
+  return { cert, key, certFile };
 }

@@ -20,8 +20,8 @@ import { CONTROL_ENV, PORTS_ENV, STATS_PREFIX, WORKER_ENV } from "./_worker-link
 const CRASH_LIMIT = 5;
 const CRASH_WINDOW_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
-/** Workers get this long to close their sockets after SIGTERM, then SIGKILL. */
-const STOP_TIMEOUT_MS = 15_000;
+/** Workers get --shutdown-timeout to close their sockets after SIGTERM, then this much more, then SIGKILL. */
+const STOP_MARGIN_MS = 5_000;
 
 interface Slot {
   id: number;
@@ -87,6 +87,8 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
     port: 0,
     maxPayload: 1024,
     reusePort: false,
+    handshakeTimeout: 10,
+    idleTimeout: 0,
   });
   const controlUrl = `http://127.0.0.1:${control.port}`;
 
@@ -137,19 +139,28 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
 
   const { name, version } = adapter.runtime;
   const where = ports.length === 1 ? `${ports[0]}` : `${ports[0]}-${ports[ports.length - 1]}`;
-  console.log(`listening on http://${options.hostname}:${where} (${name} ${version})`);
+  const scheme = options.tls ? "https" : "http";
+  console.log(`listening on ${scheme}://${options.hostname}:${where} (${name} ${version})`);
   console.log(`${options.workers} worker${options.workers === 1 ? "" : "s"} (${options.workersWhy}); totals at /stats`);
 
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: workers are closing ${totals().connections.open} sockets with 1001`);
+    const since = Date.now();
+    console.log(
+      `${signal}: no new connections; closing ${totals().connections.open} sockets with 1001, ` +
+        `${options.closeRate}/s at most, within ${options.shutdownTimeout} s`,
+    );
     for (const s of slots) s.proc.kill("SIGTERM");
-    const killer = setTimeout(() => slots.forEach((s) => s.proc.kill("SIGKILL")), STOP_TIMEOUT_MS);
+    const killer = setTimeout(
+      () => slots.forEach((s) => s.proc.kill("SIGKILL")),
+      options.shutdownTimeout * 1000 + STOP_MARGIN_MS,
+    );
     await Promise.all(slots.map((s) => s.proc.exited));
     clearTimeout(killer);
     const end = totals();
-    console.log(`stopped: ${end.connections.accepted} accepted, ${end.connections.open} still open`);
+    const took = ((Date.now() - since) / 1000).toFixed(1);
+    console.log(`stopped in ${took} s: ${end.connections.accepted} accepted, ${end.connections.open} still open`);
     process.exit(0);
   };
   process.on("SIGINT", () => stop("SIGINT"));

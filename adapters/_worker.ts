@@ -8,8 +8,8 @@ import { whenOrphaned } from "../system/orphan.ts";
 import { bundleScenario } from "./_scenario-bundle.ts";
 import { CONTROL_ENV, PORTS_ENV, STATS_EVERY_MS, STATS_PREFIX } from "./_worker-link.ts";
 
-/** How long shutdown waits for close handshakes before exiting anyway. */
-const SHUTDOWN_GRACE_MS = 5_000;
+/** Shutdown closes a batch of sockets per tick: fine enough to pace, coarse enough to be cheap. */
+const CLOSE_TICK_MS = 20;
 
 export async function runWorker(adapter: Adapter, options: ServerOptions, id: number): Promise<void> {
   const control = process.env[CONTROL_ENV]!;
@@ -29,22 +29,46 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
 
   const servers = await Promise.all(
     ports.map((port) =>
-      adapter.serve(app, { hostname: options.hostname, port, maxPayload: options.maxPayload, reusePort: true })
+      adapter.serve(app, {
+        hostname: options.hostname,
+        port,
+        maxPayload: options.maxPayload,
+        reusePort: true,
+        handshakeTimeout: options.handshakeTimeout,
+        idleTimeout: options.idleTimeout,
+        tls: options.tls,
+      })
     ),
   );
   const report = () => process.stdout.write(`${STATS_PREFIX}${JSON.stringify(counters.snapshot(adapter.runtime))}\n`);
   const reporter = setInterval(report, STATS_EVERY_MS);
-  console.log(`listening on http://${options.hostname}:${servers.map((s) => s.port).join(",")} (worker ${id})`);
+  console.log(`listening on ${options.tls ? "https" : "http"}://${options.hostname}:${servers.map((s) => s.port).join(",")} (worker ${id})`);
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     clearInterval(reporter);
+    const deadline = Date.now() + options.shutdownTimeout * 1000;
     await Promise.race([Promise.all(servers.map((s) => s.close())), new Promise((r) => setTimeout(r, 100))]);
-    registry.closeAll(GOING_AWAY, "server shutting down");
-    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
-    while (counters.open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Paced: each worker takes its share of --close-rate, a batch every tick.
+    const closeSome = registry.closer(GOING_AWAY, "server shutting down");
+    const perTick = (options.closeRate / options.workers) * (CLOSE_TICK_MS / 1000);
+    let allowance = 0;
+    let asked = 0;
+    for (let more = true; more && Date.now() < deadline;) {
+      allowance += perTick;
+      const n = Math.floor(allowance);
+      allowance -= n;
+      const done = closeSome(n);
+      asked += done;
+      more = n === 0 || done === n;
+      if (more) await new Promise((r) => setTimeout(r, CLOSE_TICK_MS));
+    }
+    while (counters.open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, CLOSE_TICK_MS));
+    if (counters.open > 0) {
+      console.error(`${counters.open} sockets still open after ${options.shutdownTimeout} s (${asked} asked to close); exiting`);
+    }
     // The last report, so the supervisor's totals end exact.
     report();
     process.exit(0);

@@ -18,16 +18,25 @@ export const adapter: Adapter = {
     memory: processMemory,
   },
   upgradeWebSocket,
-  serve(app, { hostname, port, maxPayload, reusePort }) {
+  serve(app, { hostname, port, maxPayload, reusePort, handshakeTimeout, idleTimeout, tls }) {
     const server = Bun.serve({
       hostname,
       port,
       reusePort,
+      // Bun's HTTP idle timeout is what bounds a half-sent handshake (slowloris); 0 = none.
+      idleTimeout: handshakeTimeout,
+      ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
       fetch: app.fetch,
       // maxPayloadLength: uWebSockets refuses the frame from its header and closes with 1009.
-      // idleTimeout 0: Bun would close a socket silent for 120 s; as on Deno and Node, no
-      // runtime closes a live socket on its own.
-      websocket: { ...websocket, maxPayloadLength: maxPayload, perMessageDeflate: false, idleTimeout: 0 },
+      // idleTimeout: uWebSockets pings a socket silent that long and closes it if nothing comes;
+      // 0 by default, since Bun would otherwise close a socket silent for 120 s.
+      websocket: {
+        ...websocket,
+        maxPayloadLength: maxPayload,
+        perMessageDeflate: false,
+        idleTimeout,
+        sendPings: idleTimeout > 0,
+      },
     });
     return Promise.resolve({ port: server.port, close: () => server.stop(false) });
   },

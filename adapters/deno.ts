@@ -8,14 +8,20 @@ if (!("Deno" in globalThis)) throw wrongRuntime("deno", "deno task start");
 // Imported late, as in bun.ts, so no bundle ever loads it on another runtime.
 const { upgradeWebSocket: honoUpgrade } = await import("hono/deno");
 
-// Deno pings a socket idle for 30 s and closes it (1001 "No response from ping frame") if the
-// pong is late: at 100,000 seed sockets, which speak every 25 s, it dropped 6,756 of them
-// (BENCHMARKS.md). Off, like Node's ws and (below) Bun: no runtime closes a live socket on its own.
+/**
+ * Deno pings a socket every `idleTimeout` seconds and closes it (1001 "No response from ping
+ * frame") if the pong is late. Its default, 30 s, dropped 6,756 of 100,000 live seed sockets
+ * here (BENCHMARKS.md), so it is 0 (off) unless `--idle-timeout` asks. Set by serve(): the option
+ * belongs to each upgrade, and every server of a process shares the same flags.
+ */
+let idleTimeout = 0;
 // The core uses only the middleware form, upgradeWebSocket(createEvents, options).
 const upgradeWebSocket =
   ((createEvents: unknown, options?: object) =>
     (honoUpgrade as (events: unknown, options: object) => unknown)(createEvents, {
-      idleTimeout: 0,
+      get idleTimeout() {
+        return idleTimeout;
+      },
       ...options,
     })) as Adapter[
       "upgradeWebSocket"
@@ -33,13 +39,16 @@ export const adapter: Adapter = {
   },
   upgradeWebSocket,
   // Deno has no message-size setting: the core closes an oversized message with 4009 after
-  // Deno has buffered it whole (README, "Message size").
-  serve(app, { hostname, port, reusePort }) {
+  // Deno has buffered it whole (README, "Message size"). Nor has Deno.serve a bound on the time
+  // to send request headers (denoland/deno#3515), so handshakeTimeout has no effect here.
+  serve(app, { hostname, port, reusePort, idleTimeout: idle, tls }) {
+    idleTimeout = idle;
     return new Promise((resolve) => {
       const server = Deno.serve({
         hostname,
         port,
         reusePort,
+        ...(tls ?? {}),
         onListen: (addr) => resolve({ port: addr.port, close: () => server.shutdown() }),
       }, app.fetch);
     });

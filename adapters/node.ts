@@ -1,14 +1,40 @@
 /** Node adapter: @hono/node-server 2 with its built-in WebSocket support on `ws`. */
 import { serve as serveNode, upgradeWebSocket } from "@hono/node-server";
 import cluster from "node:cluster";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { Adapter } from "./_adapter.ts";
 import { processMemory, wrongRuntime } from "./_adapter.ts";
 
 if ("Bun" in globalThis || "Deno" in globalThis || !process.versions?.node) {
   throw wrongRuntime("node", "npm start");
+}
+
+/**
+ * ws has no idle timeout of its own: its README's heartbeat. Each round pings every socket and
+ * ends those that sent nothing (no frame, no pong) since the round before, so a dead peer goes
+ * within 1–2 rounds. One timer for all sockets, one flag on each.
+ */
+function heartbeat(wss: WebSocketServer, seconds: number): void {
+  const live = new Set<WebSocket>();
+  const heard = new WeakSet<WebSocket>();
+  wss.on("connection", (ws: WebSocket) => {
+    live.add(ws);
+    heard.add(ws);
+    const hear = () => heard.add(ws);
+    ws.on("pong", hear).on("message", hear).once("close", () => live.delete(ws));
+  });
+  setInterval(() => {
+    for (const ws of live) {
+      if (!heard.has(ws)) ws.terminate();
+      else {
+        heard.delete(ws);
+        ws.ping();
+      }
+    }
+  }, seconds * 1000).unref();
 }
 
 export const adapter: Adapter = {
@@ -19,7 +45,7 @@ export const adapter: Adapter = {
     memory: processMemory,
   },
   upgradeWebSocket,
-  serve(app, { hostname, port, maxPayload }) {
+  serve(app, { hostname, port, maxPayload, handshakeTimeout, idleTimeout, tls }) {
     // maxPayload makes ws refuse an oversized frame from its header, before buffering it (1009).
     // clientTracking off: the core's registry already tracks open sockets, one Set is enough.
     const wss = new WebSocketServer({
@@ -28,9 +54,19 @@ export const adapter: Adapter = {
       perMessageDeflate: false,
       clientTracking: false,
     });
+    if (idleTimeout > 0) heartbeat(wss, idleTimeout);
+    // Node bounds the wait for request headers (slowloris) with headersTimeout, checked every
+    // connectionsCheckingInterval: by default 60 s checked every 30 s; a half handshake lived 70 s+.
+    const ms = handshakeTimeout * 1000;
+    const bounds = ms > 0
+      ? { headersTimeout: ms, requestTimeout: ms, connectionsCheckingInterval: Math.min(1000, ms) }
+      : { headersTimeout: 0, requestTimeout: 0 };
+    const server_ = tls
+      ? { createServer: createHttpsServer, serverOptions: { ...bounds, cert: tls.cert, key: tls.key } }
+      : { serverOptions: bounds };
     return new Promise((resolve, reject) => {
       const server = serveNode(
-        { fetch: app.fetch, hostname, port, websocket: { server: wss } },
+        { fetch: app.fetch, hostname, port, websocket: { server: wss }, ...server_ },
         (info: AddressInfo) =>
           resolve({
             port: info.port,

@@ -17,6 +17,20 @@ import {
   type WorkerResult,
 } from "./worker-link.ts";
 
+/** The report's plain counts, which add up across workers. */
+const SUMMED = [
+  "opened",
+  "failed",
+  "shutdowns",
+  "cut",
+  "reconnects",
+  "peakOpen",
+  "sent",
+  "answered",
+  "mismatched",
+  "unanswered",
+] as const;
+
 export function assignments(options: ClientOptions, workers: number): WorkerAssignment[] {
   const { connections, urls } = options;
   return Array.from({ length: workers }, (_, index) => ({
@@ -66,10 +80,16 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
     const rtt = histogram();
     const rttSteady = histogram();
     const connect = histogram();
-    const merged = {
+    const merged: Omit<ClientReport, "runtime" | "scenario" | "target" | "seconds"> = {
       opened: 0,
       failed: 0,
-      failures: {} as Record<string, number>,
+      failures: {},
+      drops: {},
+      shutdowns: 0,
+      cut: 0,
+      reconnects: 0,
+      retries: {},
+      // Each worker holds its peak through the hold phase, so the sum is the concurrent peak.
       peakOpen: 0,
       sent: 0,
       answered: 0,
@@ -78,29 +98,24 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       rtt: summarize(rtt),
       rttSteady: summarize(rttSteady),
       connect: summarize(connect),
-      mismatchSamples: [] as ClientReport["mismatchSamples"],
+      mismatchSamples: [],
+    };
+    const add = (into: Record<string, number>, from: Record<string, number>) => {
+      for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
     };
     shares.forEach((share, i) => {
       const result = results[i];
       if (!result) {
         // A worker that died without a report: every socket it was to hold is lost.
-        const reason = `client worker ${i} ended (${exits[i]}) without a report`;
         merged.failed += share.connections;
-        merged.failures[reason] = share.connections;
+        add(merged.failures, { [`client worker ${i} ended (${exits[i]}) without a report`]: share.connections });
         return;
       }
       const r = result.report;
-      merged.opened += r.opened;
-      merged.failed += r.failed;
-      for (const [reason, n] of Object.entries(r.failures)) {
-        merged.failures[reason] = (merged.failures[reason] ?? 0) + n;
-      }
-      // Each worker holds its peak through the hold phase, so the sum is the concurrent peak.
-      merged.peakOpen += r.peakOpen;
-      merged.sent += r.sent;
-      merged.answered += r.answered;
-      merged.mismatched += r.mismatched;
-      merged.unanswered += r.unanswered;
+      for (const key of SUMMED) merged[key] += r[key];
+      add(merged.failures, r.failures);
+      add(merged.drops, r.drops);
+      add(merged.retries, r.retries);
       merged.mismatchSamples.push(...r.mismatchSamples.slice(0, 5 - merged.mismatchSamples.length));
       rtt.add(decodeHistogram(result.rtt));
       rttSteady.add(decodeHistogram(result.rttSteady));

@@ -9,6 +9,7 @@ import { loadScenario, ScenarioError } from "./load-scenario.ts";
 import { CLIENT_USAGE, type ClientOptions, parseClientOptions, UsageError } from "./options.ts";
 import { startProgress } from "./progress.ts";
 import { runLocal } from "./run-local.ts";
+import { relaunch } from "./relaunch.ts";
 import { pickWebSocket } from "./socket.ts";
 import { formatSummary } from "./summary.ts";
 import {
@@ -39,8 +40,16 @@ if (!options) {
   process.exit(0);
 }
 
-const choice = await pickWebSocket();
-const scenario = await loadScenario(options.base).catch((err) => {
+const choice = await pickWebSocket(options.insecure);
+if (choice.relaunch) {
+  const code = await relaunch(choice.relaunch, process.argv.slice(2));
+  process.exit(code);
+}
+const scenario = await loadScenario({
+  base: options.base,
+  file: options.scenarioFile,
+  sha256: options.scenarioSha256,
+}).catch((err) => {
   if (err instanceof ScenarioError) fail(err.message, 1);
   throw err;
 });
@@ -82,10 +91,14 @@ if (assignment !== undefined) {
 const workers = options.workers === "auto"
   ? Math.max(1, Math.ceil(options.connections / socketsPerWorker()))
   : options.workers;
+const pin = options.scenarioSha256 ? " (as pinned)" : "";
+const trust = options.scenarioFile
+  ? `running scenario ${scenario.url} (sha256 ${scenario.sha256}${pin})`
+  : `running JavaScript from ${scenario.url} (sha256 ${scenario.sha256}${pin}) with this process's permissions` +
+    (pin ? "" : "; pin it with --scenario-sha256, or run your own with --scenario FILE");
 console.error(
-  `c512k client: running scenario ${scenario.url} sha256 ${scenario.sha256} ` +
-    `(code from that server, with this process's permissions) on ${choice.runtime.name} ${choice.runtime.version} ` +
-    `with ${choice.label}, ${workers} process${workers === 1 ? "" : "es"}, ${options.urls.length} endpoint${
+  `c512k client: ${trust}\nc512k client: on ${choice.runtime.name} ${choice.runtime.version} with ${choice.label}, ` +
+    `${workers} process${workers === 1 ? "" : "es"}, ${options.urls.length} endpoint${
       options.urls.length === 1 ? "" : "s"
     }`,
 );
@@ -130,11 +143,11 @@ if (workers === 1) {
 }
 
 const report: ClientReport = {
+  ...counts,
   runtime: choice.runtime,
   scenario: { url: scenario.url, sha256: scenario.sha256 },
   target: options.connections,
   seconds: Math.round((performance.now() - startedAt) / 100) / 10,
-  ...counts,
 };
 const color = useColor();
 console.log(options.json ? JSON.stringify(report) : formatSummary(report, { color }));

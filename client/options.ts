@@ -16,6 +16,16 @@ export interface ClientOptions {
   messages: number;
   /** Seconds; 0 = until interrupted (or until every socket has sent its messages). */
   duration: number;
+  /** Reopen dropped sockets, with backoff. */
+  reconnect: boolean;
+  /** Seconds a handshake may take. */
+  handshakeTimeout: number;
+  /** Run this local scenario module instead of fetching the server's. */
+  scenarioFile?: string;
+  /** Refuse any scenario whose sha256 is not this (lower-case hex). */
+  scenarioSha256?: string;
+  /** Accept any TLS certificate (self-signed test certificates). */
+  insecure: boolean;
   json: boolean;
 }
 
@@ -32,9 +42,16 @@ export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/cl
   --ports A-B         and over these server ports (default: URL's port)
   --workers N|auto    client processes sharing the sockets (default auto: enough for the
                       open-file limit of one process)
+  --reconnect         reopen sockets the server or network closes, with backoff (250 ms doubling
+                      to 10 s); without it a drop is a failure (a 1001, server shutdown, is not)
+  --handshake-timeout S  a handshake taking longer fails as "handshake timeout" (default 30)
+  --scenario FILE     run this local scenario module (JavaScript) instead of fetching URL/scenario
+  --scenario-sha256 HEX  refuse to run any scenario whose sha256 is not HEX
+  --insecure          accept any TLS certificate (self-signed test certificates) for https/wss
   --json              print the result as one JSON object on stdout
   -h, --help          show this help
-The client fetches URL/scenario and RUNS IT: only point it at a server you trust.`;
+The client fetches URL/scenario and RUNS IT, with this process's permissions: only point it at a
+server you trust, pin what it may run with --scenario-sha256, or run your own with --scenario.`;
 
 export class UsageError extends Error {}
 
@@ -67,6 +84,14 @@ function endpoints(text: string): { base: string; secure: boolean; host: string;
   };
 }
 
+function sha256Pin(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) {
+    throw new UsageError(`--scenario-sha256 must be 64 hex digits (the server's ETag, or sha256sum of the file), got "${text}"`);
+  }
+  return text.toLowerCase();
+}
+
 /** Returns null when help was asked for. */
 export function parseClientOptions(args: string[]): ClientOptions | null {
   let parsed;
@@ -84,6 +109,11 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
         targets: { type: "string" },
         ports: { type: "string" },
         workers: { type: "string", default: "auto" },
+        reconnect: { type: "boolean", default: false },
+        "handshake-timeout": { type: "string", default: "30" },
+        scenario: { type: "string" },
+        "scenario-sha256": { type: "string" },
+        insecure: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
@@ -118,6 +148,11 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
     interval: num("interval", v.interval, 0.001, 86_400, false),
     messages: num("messages", v.messages, 0, 1_000_000_000),
     duration: num("duration", v.duration, 0, 31_536_000, false),
+    reconnect: v.reconnect,
+    handshakeTimeout: num("handshake-timeout", v["handshake-timeout"], 0.1, 3_600, false),
+    scenarioFile: v.scenario,
+    scenarioSha256: sha256Pin(v["scenario-sha256"]),
+    insecure: v.insecure,
     json: v.json,
   };
 }

@@ -2,9 +2,13 @@
 import * as hdr from "hdr-histogram-js";
 import type { ClientReport, Percentiles } from "../src/client-report.ts";
 import type { Recorder } from "../src/scenario-contract.ts";
+import { failureReason } from "./failure-reason.ts";
 import type { ProgressFigures } from "./worker-link.ts";
 
 const MISMATCH_SAMPLES = 5;
+const GOING_AWAY = 1001;
+
+const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
 /** Microseconds up to one hour, three significant digits. */
 export function histogram(): hdr.Histogram {
@@ -34,6 +38,11 @@ export class ClientRecorder implements Recorder {
   peakOpen = 0;
   failedCount = 0;
   readonly failures: Record<string, number> = {};
+  readonly drops: Record<string, number> = {};
+  shutdowns = 0;
+  cut = 0;
+  reconnects = 0;
+  readonly retries: Record<string, number> = {};
   sentCount = 0;
   answeredCount = 0;
   wrongAnswers = 0;
@@ -72,11 +81,26 @@ export class ClientRecorder implements Recorder {
   }
 
   failed(reason: string): void {
-    // Runtimes put the URL in their messages; without it, failures group by what went wrong.
-    reason = reason.replace(/\s*(to )?'?wss?:\/\/[^\s']*'?/g, "");
     this.failedCount++;
-    this.failures[reason] = (this.failures[reason] ?? 0) + 1;
+    bump(this.failures, normalize(reason));
     this.#checkSteady();
+  }
+
+  dropped(code: number, reason: string, inFlight: boolean): void {
+    bump(this.drops, `${code}${reason ? ` ${reason}` : ""}`);
+    if (code !== GOING_AWAY) return;
+    this.shutdowns++;
+    if (inFlight) this.cut++;
+  }
+
+  reconnected(ms: number): void {
+    this.reconnects++;
+    if (++this.open > this.peakOpen) this.peakOpen = this.open;
+    this.connectTime.recordValue(toUs(ms));
+  }
+
+  retrying(reason: string): void {
+    bump(this.retries, normalize(reason));
   }
 
   sent(): void {
@@ -121,15 +145,27 @@ export class ClientRecorder implements Recorder {
       opened: this.openedCount,
       failed: this.failedCount,
       failures: this.failures,
+      drops: this.drops,
+      shutdowns: this.shutdowns,
+      cut: this.cut,
+      reconnects: this.reconnects,
+      retries: this.retries,
       peakOpen: this.peakOpen,
       sent: this.sentCount,
       answered: this.answeredCount,
       mismatched: this.wrongAnswers + this.unexpectedCount,
-      unanswered: this.sentCount - this.answeredCount - this.wrongAnswers,
+      unanswered: this.sentCount - this.answeredCount - this.wrongAnswers - this.cut,
       rtt: summarize(this.rtt),
       rttSteady: summarize(this.rttSteady),
       connect: summarize(this.connectTime),
       mismatchSamples: this.mismatchSamples,
     };
   }
+}
+
+/** "connect: <runtime's words>" → "connect: <cause>"; other reasons keep their prefix and lose URLs. */
+function normalize(reason: string): string {
+  const m = reason.match(/^(connect|dropped): (.*)$/s);
+  if (m?.[1] === "connect") return `connect: ${failureReason(m[2])}`;
+  return reason.replace(/\s*(to )?'?wss?:\/\/[^\s']*'?/g, "");
 }

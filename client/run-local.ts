@@ -3,6 +3,12 @@ import type { Scenario, WebSocketConstructor } from "../src/scenario-contract.ts
 import type { ClientOptions } from "./options.ts";
 import { ClientRecorder } from "./recorder.ts";
 
+/**
+ * Once stopped, a scenario gets this long to end: the seed needs at most 10 s (5 s for answers
+ * in flight, 5 s for close handshakes). One that takes longer is left behind, and reported.
+ */
+export const STOP_GRACE_MS = 15_000;
+
 export async function runLocal(
   run: Scenario,
   WebSocket: WebSocketConstructor,
@@ -14,24 +20,41 @@ export async function runLocal(
   const recorder = new ClientRecorder(options.connections);
   onStart(recorder);
   const timer = options.duration > 0 ? setTimeout(() => stop.abort(), options.duration * 1000) : undefined;
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  const overran = new Promise<"overran">((resolve) => {
+    const arm = () => (grace = setTimeout(() => resolve("overran"), STOP_GRACE_MS));
+    if (stop.signal.aborted) arm();
+    else stop.signal.addEventListener("abort", arm, { once: true });
+  });
+  const say = (why: string) => {
+    console.error(`c512k client: ${why}`);
+    recorder.failed(why);
+  };
   try {
-    await run({
-      options: {
-        urls: options.urls,
-        connections: options.connections,
-        rate: options.rate,
-        maxPending: options.maxPending,
-        interval: options.interval,
-        messages: options.messages,
-      },
-      WebSocket,
-      recorder,
-      signal: stop.signal,
-    });
+    const ended = await Promise.race([
+      run({
+        options: {
+          urls: options.urls,
+          connections: options.connections,
+          rate: options.rate,
+          maxPending: options.maxPending,
+          interval: options.interval,
+          messages: options.messages,
+          reconnect: options.reconnect,
+          handshakeTimeout: options.handshakeTimeout,
+        },
+        WebSocket,
+        recorder,
+        signal: stop.signal,
+      }),
+      overran,
+    ]);
+    if (ended === "overran") say(`scenario did not end within ${STOP_GRACE_MS / 1000} s of being stopped; left it`);
   } catch (err) {
-    recorder.failed(`scenario threw: ${(err as Error).message}`);
+    say(`scenario threw: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     clearTimeout(timer);
+    clearTimeout(grace);
   }
   return recorder;
 }

@@ -8,6 +8,8 @@
 import type { ScenarioContext, WebSocketLike } from "../src/scenario-contract.ts";
 
 const WELCOME = "Welcome!";
+/** The server is going away (shutting down): RFC 6455's 1001. Not a failure. */
+const GOING_AWAY = 1001;
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 ";
 const MESSAGE_LENGTH = 30;
 /** How long the end waits for answers in flight, then for close handshakes. */
@@ -24,6 +26,11 @@ const TICK_MS = 100;
  * (BENCHMARKS.md, "Echo cost"). A tick is a tenth of the interval, at most 1 s.
  */
 const MAX_SEND_TICK_MS = 1_000;
+/** Reconnect backoff: the first wait, doubling to the cap, each jittered ±50%. */
+const RECONNECT_FIRST_MS = 250;
+const RECONNECT_MAX_MS = 10_000;
+/** How often handshakes that take too long are looked for: one timer, not one per socket. */
+const HANDSHAKE_SWEEP_MS = 250;
 
 function randomText(): string {
   let s = "";
@@ -32,8 +39,15 @@ function randomText(): string {
 }
 
 interface Peer {
+  /** Which socket of the scenario: it keeps its endpoint across reconnects. */
+  index: number;
   ws: WebSocketLike;
+  connectStart: number;
   isOpen: boolean;
+  /** Has been open before: this handshake is a reconnect. */
+  reopening: boolean;
+  /** Failed reconnect attempts in a row, for the backoff. */
+  attempts: number;
   welcomed: boolean;
   /** We started the close: a close is then not a drop. */
   closing: boolean;
@@ -41,10 +55,10 @@ interface Peer {
   expected: string | null;
   sentAt: number;
   sent: number;
-  /** Closed: a send still waiting on the wheel is skipped. */
-  closed: boolean;
+  /** The wheel tick its next message is due on. */
+  due: number;
   error: string | undefined;
-  /** Will do nothing more: sent all its messages, or closed. */
+  /** Will do nothing more: sent all its messages, or closed for good. */
   finished: boolean;
 }
 
@@ -84,6 +98,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
   let nextTick = Math.floor(performance.now() / sendTick);
   const schedule = (peer: Peer, delay: number) => {
     const at = Math.max(nextTick, Math.ceil((performance.now() + delay) / sendTick));
+    peer.due = at;
     const bucket = wheel.get(at);
     if (bucket) bucket.push(peer);
     else wheel.set(at, [peer]);
@@ -94,12 +109,13 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
       const due = wheel.get(nextTick);
       if (!due) continue;
       wheel.delete(nextTick);
-      for (const peer of due) send(peer);
+      // A peer rescheduled since (it reconnected) is due at its new tick only.
+      for (const peer of due) if (peer.due === nextTick) send(peer);
     }
   }, sendTick);
 
   const send = (peer: Peer) => {
-    if (stopping || peer.closed || !peer.isOpen) return;
+    if (stopping || peer.finished || !peer.isOpen) return;
     const text = randomText();
     peer.expected = text.toUpperCase();
     peer.sentAt = performance.now();
@@ -109,32 +125,54 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     recorder.sent();
   };
 
-  const open = (index: number) => {
-    const connectStart = performance.now();
-    recorder.connecting();
-    const ws = new WebSocket(urls[index % urls.length]);
+  const handshakeMs = options.handshakeTimeout * 1000;
+  const connecting = new Set<Peer>();
+  const waiting = new Map<Peer, ReturnType<typeof setTimeout>>();
+  const sweeper = setInterval(() => {
+    const now = performance.now();
+    for (const peer of connecting) {
+      if (now - peer.connectStart < handshakeMs) continue;
+      connecting.delete(peer);
+      peer.error = `handshake timeout (${options.handshakeTimeout} s)`;
+      peer.ws.close();
+    }
+  }, HANDSHAKE_SWEEP_MS);
+
+  const reopenLater = (peer: Peer) => {
+    const wait = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** peer.attempts) * (0.5 + Math.random());
+    waiting.set(
+      peer,
+      setTimeout(() => {
+        waiting.delete(peer);
+        connect(peer);
+      }, wait),
+    );
+  };
+
+  const connect = (peer: Peer) => {
+    peer.connectStart = performance.now();
+    peer.isOpen = false;
+    peer.welcomed = false;
+    peer.error = undefined;
+    if (!peer.reopening) recorder.connecting();
+    const ws = new WebSocket(urls[peer.index % urls.length]);
+    peer.ws = ws;
     pending++;
-    const peer: Peer = {
-      ws,
-      isOpen: false,
-      welcomed: false,
-      closing: false,
-      expected: null,
-      sentAt: 0,
-      sent: 0,
-      closed: false,
-      error: undefined,
-      finished: false,
-    };
-    peers.add(peer);
+    connecting.add(peer);
     ws.onopen = () => {
       pending--;
+      connecting.delete(peer);
       peer.isOpen = true;
-      recorder.opened(performance.now() - connectStart);
+      peer.attempts = 0;
+      const ms = performance.now() - peer.connectStart;
+      if (peer.reopening) recorder.reconnected(ms);
+      else recorder.opened(ms);
+      peer.reopening = true;
     };
     ws.onerror = (event) => {
       const e = event as { message?: string; error?: { message?: string } };
-      peer.error = e.message || e.error?.message || undefined;
+      // A handshake timeout closes the socket, which then reports an error of its own.
+      if (peer.error === undefined) peer.error = e.message || e.error?.message || undefined;
     };
     ws.onmessage = ({ data }) => {
       if (!peer.welcomed) {
@@ -160,22 +198,60 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
       changed();
     };
     ws.onclose = ({ code, reason }) => {
-      peer.closed = true;
-      peers.delete(peer);
-      if (!peer.isOpen) pending--;
-      if (peer.expected !== null) inFlight--;
-      if (peer.isOpen) recorder.closed();
-      // A connect we abandoned at the end is neither opened nor failed.
-      if (!peer.closing) {
-        recorder.failed(
-          peer.isOpen
-            ? `dropped: close ${code}${reason ? ` ${reason}` : ""}`
-            : `connect: ${peer.error ?? `closed ${code}`}`,
-        );
+      connecting.delete(peer);
+      if (ws !== peer.ws) return;
+      const wasOpen = peer.isOpen;
+      const inFlightHere = peer.expected !== null;
+      peer.isOpen = false;
+      if (!wasOpen) pending--;
+      if (inFlightHere) {
+        inFlight--;
+        peer.expected = null;
       }
-      finish(peer);
-      changed();
+      if (wasOpen) recorder.closed();
+      // A connect we abandoned at the end is neither opened nor failed.
+      if (peer.closing) return end(peer);
+      if (wasOpen) recorder.dropped(code, reason, inFlightHere);
+      const why = wasOpen ? `dropped: close ${code}${reason ? ` ${reason}` : ""}` : `connect: ${peer.error ?? `closed ${code}`}`;
+      // Reconnecting reopens sockets that were open; a first connect that fails stays failed.
+      if (options.reconnect && !stopping && !peer.finished && (wasOpen || peer.reopening)) {
+        if (!wasOpen) {
+          recorder.retrying(why);
+          peer.attempts++;
+        }
+        return reopenLater(peer);
+      }
+      if (!wasOpen || code !== GOING_AWAY) recorder.failed(why);
+      end(peer);
     };
+  };
+
+  /** The peer is done with for good. */
+  const end = (peer: Peer) => {
+    peers.delete(peer);
+    finish(peer);
+    changed();
+  };
+
+  const open = (index: number) => {
+    const peer: Peer = {
+      index,
+      ws: null as unknown as WebSocketLike,
+      connectStart: 0,
+      isOpen: false,
+      reopening: false,
+      attempts: 0,
+      welcomed: false,
+      closing: false,
+      expected: null,
+      sentAt: 0,
+      sent: 0,
+      due: -1,
+      error: undefined,
+      finished: false,
+    };
+    peers.add(peer);
+    connect(peer);
   };
 
   // Ramp: at most `rate` opens a second, and at most `maxPending` handshakes in flight. A
@@ -203,10 +279,17 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
   clearInterval(ramp);
   clearInterval(sender);
   wheel.clear();
+  for (const [peer, timer] of waiting) {
+    clearTimeout(timer);
+    recorder.failed("dropped: not reconnected by the end");
+    end(peer);
+  }
+  waiting.clear();
   await until(() => inFlight === 0, GRACE_MS);
   for (const peer of peers) {
     peer.closing = true;
     peer.ws.close(1000, "scenario done");
   }
   await until(() => peers.size === 0, GRACE_MS);
+  clearInterval(sweeper);
 }

@@ -16,6 +16,18 @@ export function formatSummary(r: ClientReport, { color = false } = {}): string {
   latency.push(["connect", r.connect.p50, r.connect.p99, r.connect.p999, r.connect.max]);
   const lines = [counts.toString(), latency.toString()];
   for (const [reason, n] of Object.entries(r.failures)) lines.push(`failed ${n}: ${reason}`);
+  if (r.shutdowns > 0) {
+    lines.push(
+      `server shut down: ${r.shutdowns} sockets closed with 1001 (not failures)` +
+        (r.cut > 0 ? `, ${r.cut} messages then in flight not answered` : ""),
+    );
+  }
+  // Drops that were reopened (--reconnect); without it they are among the failures already.
+  for (const [why, n] of Object.entries(r.drops)) {
+    if (!why.startsWith("1001") && !(`dropped: close ${why}` in r.failures)) lines.push(`dropped ${n}: close ${why}`);
+  }
+  if (r.reconnects > 0) lines.push(`reconnected ${r.reconnects}`);
+  for (const [reason, n] of Object.entries(r.retries)) lines.push(`reconnect attempts failed ${n}: ${reason}`);
   for (const m of r.mismatchSamples) {
     lines.push(`mismatch: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(m.got)}`);
   }

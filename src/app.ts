@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
 import { createEcho } from "./echo.ts";
+import { checkHandshake } from "./handshake.ts";
 import type { ScenarioSource } from "./scenario-source.ts";
 import { SocketRegistry } from "./socket-registry.ts";
 import { Counters, type RuntimeInfo } from "./stats.ts";
@@ -43,6 +44,7 @@ export function createApp(options: AppOptions): CoreApp {
 
   app.get(
     "/ws",
+    checkHandshake,
     upgradeWebSocket(() => echo),
     (c) =>
       c.text("426 Upgrade Required: /ws speaks WebSocket only; connect with a WebSocket client\n", 426, {

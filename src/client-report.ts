@@ -15,15 +15,29 @@ export interface ClientReport {
   target: number;
   /** Sockets whose handshake completed. */
   opened: number;
-  /** Sockets that failed to open, or dropped without the client closing them. */
+  /**
+   * Sockets that failed to open, or were lost for good: dropped (not by a server shutdown)
+   * without --reconnect, or not reopened by the end.
+   */
   failed: number;
+  /** `failed` by cause, e.g. "connect: ECONNREFUSED", "connect: HTTP 503", "dropped: close 1006". */
   failures: Record<string, number>;
+  /** Open sockets closed by the server or the network, by close code and reason (all of them, failures or not). */
+  drops: Record<string, number>;
+  /** Of `drops`, those closed with 1001: the server shutting down, not a failure. */
+  shutdowns: number;
+  /** Messages in flight on sockets the server closed with 1001: not answered, not lost. */
+  cut: number;
+  /** Dropped sockets opened again (--reconnect). */
+  reconnects: number;
+  /** Failed attempts to reopen a dropped socket, by cause; each was tried again. */
+  retries: Record<string, number>;
   peakOpen: number;
   sent: number;
   answered: number;
   /** Wrong answers, plus messages that answered nothing (a wrong greeting, say). */
   mismatched: number;
-  /** Sent but neither answered nor mismatched when the socket closed. */
+  /** Sent but neither answered nor mismatched when the socket closed (`cut` aside). */
   unanswered: number;
   /** Echo round trip over the whole run, ramp included. */
   rtt: Percentiles;

@@ -22,6 +22,10 @@ export interface ScenarioOptions {
   interval: number;
   /** Messages each socket sends before it is done; 0 = until stopped. */
   messages: number;
+  /** Open a socket again, with backoff, when the server or the network closes it. */
+  reconnect: boolean;
+  /** Seconds a handshake may take before the attempt counts as failed ("handshake timeout"). */
+  handshakeTimeout: number;
 }
 
 /** The part of the WHATWG WebSocket that scenarios use; `ws` and every runtime's global fit. */
@@ -45,8 +49,20 @@ export interface Recorder {
   opened(ms: number): void;
   /** An opened socket has closed, for any reason. */
   closed(): void;
-  /** A socket failed to open, or dropped without the scenario closing it. */
+  /**
+   * A socket failed to open, or was lost for good: dropped without `reconnect`, or not reopened
+   * by the end. The runtime's message is fine: the recorder groups it by cause.
+   */
   failed(reason: string): void;
+  /**
+   * An open socket closed without the scenario asking (the server, the network). A 1001 is the
+   * server going away: not a failure, and a message then in flight (`inFlight`) is not lost.
+   */
+  dropped(code: number, reason: string, inFlight: boolean): void;
+  /** A dropped socket is open again (`reconnect`), its handshake having taken `ms`. */
+  reconnected(ms: number): void;
+  /** An attempt to reopen a dropped socket failed; the scenario will try again. */
+  retrying(reason: string): void;
   sent(): void;
   /** The right answer arrived `ms` after its message was sent. */
   answered(ms: number): void;

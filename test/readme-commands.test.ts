@@ -23,7 +23,7 @@ async function serveWith(command: string[], env: Record<string, string> = {}) {
  */
 async function stopGroup(child: Child): Promise<void> {
   process.kill(-child.proc.pid!, "SIGTERM");
-  await waitFor(child, /^stopped: \d+ accepted, 0 still open$/m, 30_000, true);
+  await waitFor(child, /^stopped in [\d.]+ s: \d+ accepted, 0 still open$/m, 30_000, true);
   await child.exited;
 }
 
