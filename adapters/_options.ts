@@ -136,7 +136,9 @@ function tlsFiles(certFile: string | undefined, keyFile: string | undefined): Se
   };
   const cert = read("--tls-cert", certFile);
   const key = read("--tls-key", keyFile);
-  if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--tls-cert: ${certFile} is not a PEM certificate`);
+  if (!cert.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new UsageError(`--tls-cert: ${certFile} is not a PEM certificate`);
+  }
   if (!key.includes("PRIVATE KEY-----")) throw new UsageError(`--tls-key: ${keyFile} is not a PEM private key`);
   return { cert, key, certFile };
 }

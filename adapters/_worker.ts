@@ -42,7 +42,11 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
   );
   const report = () => process.stdout.write(`${STATS_PREFIX}${JSON.stringify(counters.snapshot(adapter.runtime))}\n`);
   const reporter = setInterval(report, STATS_EVERY_MS);
-  console.log(`listening on ${options.tls ? "https" : "http"}://${options.hostname}:${servers.map((s) => s.port).join(",")} (worker ${id})`);
+  console.log(
+    `listening on ${options.tls ? "https" : "http"}://${options.hostname}:${
+      servers.map((s) => s.port).join(",")
+    } (worker ${id})`,
+  );
 
   let stopping = false;
   const stop = async () => {
@@ -67,7 +71,9 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
     }
     while (counters.open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, CLOSE_TICK_MS));
     if (counters.open > 0) {
-      console.error(`${counters.open} sockets still open after ${options.shutdownTimeout} s (${asked} asked to close); exiting`);
+      console.error(
+        `${counters.open} sockets still open after ${options.shutdownTimeout} s (${asked} asked to close); exiting`,
+      );
     }
     // The last report, so the supervisor's totals end exact.
     report();

@@ -87,7 +87,9 @@ function endpoints(text: string): { base: string; secure: boolean; host: string;
 function sha256Pin(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   if (!/^[0-9a-fA-F]{64}$/.test(text)) {
-    throw new UsageError(`--scenario-sha256 must be 64 hex digits (the server's ETag, or sha256sum of the file), got "${text}"`);
+    throw new UsageError(
+      `--scenario-sha256 must be 64 hex digits (the server's ETag, or sha256sum of the file), got "${text}"`,
+    );
   }
   return text.toLowerCase();
 }

@@ -212,7 +212,9 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
       // A connect we abandoned at the end is neither opened nor failed.
       if (peer.closing) return end(peer);
       if (wasOpen) recorder.dropped(code, reason, inFlightHere);
-      const why = wasOpen ? `dropped: close ${code}${reason ? ` ${reason}` : ""}` : `connect: ${peer.error ?? `closed ${code}`}`;
+      const why = wasOpen
+        ? `dropped: close ${code}${reason ? ` ${reason}` : ""}`
+        : `connect: ${peer.error ?? `closed ${code}`}`;
       // Reconnecting reopens sockets that were open; a first connect that fails stays failed.
       if (options.reconnect && !stopping && !peer.finished && (wasOpen || peer.reopening)) {
         if (!wasOpen) {

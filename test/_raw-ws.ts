@@ -114,7 +114,11 @@ export function parseFrames(data: Buffer): ServerFrame[] {
       head = 10;
     }
     if (data.length - at < head + length) break;
-    frames.push({ opcode: data[at] & 0x0f, payload: data.subarray(at + head, at + head + length), size: head + length });
+    frames.push({
+      opcode: data[at] & 0x0f,
+      payload: data.subarray(at + head, at + head + length),
+      size: head + length,
+    });
     at += head + length;
   }
   return frames;
