@@ -34,7 +34,10 @@ export interface WorkerProcess {
 export interface RunningServer {
   /** The port actually bound. */
   port: number;
-  /** Stops accepting connections; open sockets are the registry's to close. */
+  /**
+   * Stops accepting connections where the runtime can do so without closing the open sockets
+   * (those are the registry's to close, at a pace); where it cannot, the core's drain() refuses.
+   */
   close(): Promise<void>;
 }
 

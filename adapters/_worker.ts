@@ -15,7 +15,7 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
   const control = process.env[CONTROL_ENV]!;
   const ports = process.env[PORTS_ENV]!.split(",").map(Number);
   const scenario = await bundleScenario(options.scenarioFile);
-  const { app, counters, registry } = createApp({
+  const { app, counters, registry, drain } = createApp({
     upgradeWebSocket: adapter.upgradeWebSocket,
     scenario,
     runtime: adapter.runtime,
@@ -54,6 +54,7 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
     stopping = true;
     clearInterval(reporter);
     const deadline = Date.now() + options.shutdownTimeout * 1000;
+    drain();
     await Promise.race([Promise.all(servers.map((s) => s.close())), new Promise((r) => setTimeout(r, 100))]);
     // Paced: each worker takes its share of --close-rate, a batch every tick.
     const closeSome = registry.closer(GOING_AWAY, "server shutting down");

@@ -44,12 +44,14 @@ export const adapter: Adapter = {
   serve(app, { hostname, port, reusePort, idleTimeout: idle, tls }) {
     idleTimeout = idle;
     return new Promise((resolve) => {
-      const server = Deno.serve({
+      Deno.serve({
         hostname,
         port,
         reusePort,
         ...(tls ?? {}),
-        onListen: (addr) => resolve({ port: addr.port, close: () => server.shutdown() }),
+        // Not server.shutdown(): it closes every WebSocket at once with its own 1001, which
+        // would undo the paced close. The core's drain() refuses new sockets instead.
+        onListen: (addr) => resolve({ port: addr.port, close: () => Promise.resolve() }),
       }, app.fetch);
     });
   },

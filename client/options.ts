@@ -39,7 +39,7 @@ export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/cl
   --duration S        stop after S seconds; 0 = until Ctrl-C (default 0)
   --targets SPEC      spread sockets over these server addresses, e.g. 127.0.0.1-16 or a,b
                       (default: URL's host; one source IP reaches ~28K sockets per server ip:port)
-  --ports A-B         and over these server ports (default: URL's port)
+  --ports A-B         and over these server ports, e.g. 8080-8087 or 8080,9000 (default: URL's port)
   --workers N|auto    client processes sharing the sockets (default auto: enough for the
                       open-file limit of one process)
   --reconnect         reopen sockets the server or network closes, with backoff (250 ms doubling

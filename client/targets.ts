@@ -24,14 +24,19 @@ export function parseHosts(spec: string): string[] {
   return hosts;
 }
 
+/** "8080", "8080-8087", or a list of either: "8080,9000-9003". */
 export function parsePorts(spec: string): number[] {
-  const m = spec.match(/^(\d+)(?:-(\d+))?$/);
-  const from = Number(m?.[1]);
-  const to = Number(m?.[2] ?? m?.[1]);
-  if (!m || from < 1 || to > 65535 || to < from) {
-    throw new TargetError(`--ports must look like 8080 or 8080-8087, got "${spec}"`);
+  const ports: number[] = [];
+  for (const part of spec.split(",").map((p) => p.trim())) {
+    const m = part.match(/^(\d+)(?:-(\d+))?$/);
+    const from = Number(m?.[1]);
+    const to = Number(m?.[2] ?? m?.[1]);
+    if (!m || from < 1 || to > 65535 || to < from) {
+      throw new TargetError(`--ports must look like 8080, 8080-8087 or 8080,9000-9003, got "${spec}"`);
+    }
+    for (let p = from; p <= to; p++) ports.push(p);
   }
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  return ports;
 }
 
 /** Every host × port, as WebSocket URLs, interleaved so consecutive sockets go to different endpoints. */

@@ -22,6 +22,8 @@ export interface CoreApp {
   app: Hono;
   counters: Counters;
   registry: SocketRegistry;
+  /** From now on /ws answers 503: the server is shutting down (for runtimes that cannot stop accepting alone). */
+  drain(): void;
 }
 
 export const ROUTES = ["/scenario", "/ws", "/stats"] as const;
@@ -42,8 +44,13 @@ export function createApp(options: AppOptions): CoreApp {
     return c.body(scenario.code);
   });
 
+  let draining = false;
   app.get(
     "/ws",
+    async (c, next) => {
+      if (!draining) return await next();
+      return c.text("503 Service Unavailable: the server is shutting down\n", 503, { Connection: "close" });
+    },
     checkHandshake,
     upgradeWebSocket(() => echo),
     (c) =>
@@ -71,5 +78,5 @@ export function createApp(options: AppOptions): CoreApp {
     return c.text("500 Internal Server Error\n", 500);
   });
 
-  return { app, counters, registry };
+  return { app, counters, registry, drain: () => (draining = true) };
 }

@@ -5,6 +5,8 @@ import type { Counters } from "./stats.ts";
 import type { Closable, SocketRegistry } from "./socket-registry.ts";
 
 export const WELCOME = "Welcome!";
+/** WebSocket readyState OPEN (WHATWG); WSContext reports the runtime socket's. */
+const OPEN = 1;
 
 export interface EchoOptions {
   counters: Counters;
@@ -44,6 +46,9 @@ export function createEcho({ counters, registry, maxPayload }: EchoOptions): WSE
     },
     onMessage(event, ws) {
       counters.messagesIn++;
+      // Closing (shutdown, or refused above): RFC 6455 says no more data frames. Deno throws
+      // on such a send, and then drops the connection before its close frame reaches the peer.
+      if (ws.readyState !== OPEN) return;
       const data = event.data;
       if (typeof data !== "string") {
         ws.close(BINARY_REFUSED, "binary messages are not accepted; send text");
