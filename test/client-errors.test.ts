@@ -79,7 +79,7 @@ describe("client errors", () => {
         "0.1",
         "--json",
       ]);
-      await waitFor(client, /running scenario/);
+      await waitFor(client, /running JavaScript from/);
       // Let it ramp and exchange a few messages, then interrupt.
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {

@@ -8,7 +8,7 @@ import { createServer as createTcpServer, type Server } from "node:net";
 import { describe, it } from "node:test";
 import type { ClientReport } from "../src/client-report.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
-import { freePort, run, start, waitFor } from "./_process.ts";
+import { freePort, run, start } from "./_process.ts";
 import { rawWebSocket } from "./_raw-ws.ts";
 import { CLIENT, runCommand, RUNTIMES } from "./_runtimes.ts";
 import { startServer, type TestServer } from "./_server.ts";
@@ -48,7 +48,9 @@ function client(url: string, args: string[], runtime: "node" | "deno" | "bun" = 
 }
 
 const listen = (server: Server) =>
-  new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+  new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port))
+  );
 
 for (const runtime of RUNTIMES) {
   describe(`faults, server on ${runtime}`, () => {
@@ -59,7 +61,10 @@ for (const runtime of RUNTIMES) {
         // A raw peer answers no ping: to the server it is a peer whose cable was pulled.
         const silent = await rawWebSocket(Number(new URL(server.url).port));
         await statsUntil(server, (s) => s.connections.open === 2);
-        const gone = await Promise.race([silent.ended.then(() => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
+        const gone = await Promise.race([
+          silent.ended.then(() => true),
+          new Promise((r) => setTimeout(() => r(false), 30_000)),
+        ]);
         assert.equal(gone, true, "the silent peer is still open after 30 s with --idle-timeout 1");
         const after = await statsUntil(server, (s) => s.connections.open === 1);
         assert.equal(after.connections.open, 1);
@@ -79,8 +84,9 @@ for (const runtime of RUNTIMES) {
       const c = client(server.url, ["--connections", String(SOCKETS), "--rate", "5000", "--interval", "1"]);
       await statsUntil(server, (s) => s.connections.open === SOCKETS, 60_000);
       assert.equal(await server.stop("SIGTERM"), 0, server.child.output());
-      const [, seconds, accepted] = server.child.output().match(/stopped in ([\d.]+) s: (\d+) accepted, 0 still open/) ??
-        assert.fail(`no clean stop line:\n${server.child.output()}`);
+      const [, seconds, accepted] =
+        server.child.output().match(/stopped in ([\d.]+) s: (\d+) accepted, 0 still open/) ??
+          assert.fail(`no clean stop line:\n${server.child.output()}`);
       assert.equal(Number(accepted), SOCKETS);
       // The pace is a promise, not a speed: 3,000 closes at 2,000/s cannot take under 1.5 s.
       assert.ok(Number(seconds) >= (SOCKETS / RATE) * 0.9, `stopped in ${seconds} s: faster than --close-rate allows`);
@@ -133,7 +139,15 @@ describe("faults, client side", () => {
     const port = await freePort();
     const args = ["--workers", "1", "--port", String(port)];
     const first = await startServer("node", args);
-    const c = client(first.url, ["--connections", String(SOCKETS), "--interval", "0.5", "--duration", "12", "--reconnect"]);
+    const c = client(first.url, [
+      "--connections",
+      String(SOCKETS),
+      "--interval",
+      "0.5",
+      "--duration",
+      "12",
+      "--reconnect",
+    ]);
     await statsUntil(first, (s) => s.connections.open === SOCKETS);
     assert.equal(await first.stop("SIGTERM"), 0);
     await new Promise((r) => setTimeout(r, 500));
