@@ -25,7 +25,7 @@ export interface ServerOptions {
   /** On SIGTERM, seconds the workers get to close their sockets before they exit anyway. */
   shutdownTimeout: number;
   /** PEM certificate chain and key: serve https:// and wss://. */
-  tls?: { cert: string; key: string; certFile: string };
+  tls?: { cert: string; key: string };
 }
 
 export const SERVER_USAGE = `usage: c512k server [options]
@@ -140,5 +140,5 @@ function tlsFiles(certFile: string | undefined, keyFile: string | undefined): Se
     throw new UsageError(`--tls-cert: ${certFile} is not a PEM certificate`);
   }
   if (!key.includes("PRIVATE KEY-----")) throw new UsageError(`--tls-key: ${keyFile} is not a PEM private key`);
-  return { cert, key, certFile };
+  return { cert, key };
 }

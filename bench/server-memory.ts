@@ -3,12 +3,15 @@
  * with the seed's traffic, samples /stats along the way, and fits RSS and heap against open
  * sockets (least squares), so one noisy sample does not make the figure.
  *
- *   node --import tsx bench/server-memory.ts --runtime bun --connections 15000
+ *   node --import tsx bench/server-memory.ts --runtime bun --connections 15000 [--tls]
+ *
+ * --tls serves https:// and wss:// with a self-signed certificate made on the spot.
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
 import type { ClientReport } from "../src/client-report.ts";
 import type { StatsSnapshot } from "../src/stats.ts";
+import { makeCertificate } from "../test/_certificate.ts";
 import { start } from "../test/_process.ts";
 import { CLIENT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
 import { startServer } from "../test/_server.ts";
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "2000" },
     hold: { type: "string", default: "30" },
     json: { type: "boolean", default: false },
+    tls: { type: "boolean", default: false },
   },
 });
 const runtime = values.runtime as RuntimeName;
@@ -29,7 +33,13 @@ const connections = Number(values.connections);
 const rate = Number(values.rate);
 const hold = Number(values.hold);
 
-const server = await startServer(runtime);
+const certificate = values.tls ? makeCertificate() : undefined;
+const server = await startServer(
+  runtime,
+  certificate ? ["--tls-cert", certificate.cert, "--tls-key", certificate.key] : [],
+);
+// The bench reads /stats itself over https with the same self-signed certificate.
+if (certificate) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
 const stats = async () => (await (await fetch(`${server.url}/stats`)).json()) as StatsSnapshot;
 await new Promise((r) => setTimeout(r, 1000));
 const idle = await stats();
@@ -40,6 +50,7 @@ const client = start([
   CLIENT,
   server.url,
   ...["--connections", String(connections), "--rate", String(rate), "--duration", String(duration), "--json"],
+  ...(certificate ? ["--insecure"] : []),
 ]);
 const samples: StatsSnapshot[] = [];
 let clientDone = false;
@@ -56,6 +67,7 @@ const full = samples.filter((s) => s.connections.open === connections);
 const atFull = full[full.length - 1] ?? samples[samples.length - 1];
 const result = {
   runtime,
+  tls: values.tls,
   version: idle.version,
   client: `${report.runtime.name} ${report.runtime.version}`,
   connections,
@@ -86,7 +98,7 @@ if (values.json) console.log(JSON.stringify(result));
 else {
   const kb = (b: number) => (b / 1024).toFixed(2);
   console.log(
-    `| ${runtime} ${result.version} | ${result.peak} | ${kb(result.rssPerSocketSlope)} | ${
+    `| ${runtime} ${result.version}${values.tls ? " TLS" : ""} | ${result.peak} | ${kb(result.rssPerSocketSlope)} | ${
       kb(result.rssPerSocketEndpoint)
     } | ` +
       `${kb(result.heapPerSocketSlope)} | ${(result.idleRss / 2 ** 20).toFixed(0)} → ${

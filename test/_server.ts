@@ -5,7 +5,7 @@ import { runCommand, type RuntimeName, serverEntry } from "./_runtimes.ts";
 export interface TestServer {
   runtime: RuntimeName;
   child: Child;
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT, or https:// with --tls-cert */
   url: string;
   wsUrl: string;
   /** Sends `signal` and waits for the exit code. */
@@ -15,13 +15,13 @@ export interface TestServer {
 /** Binds 127.0.0.1 unless `args` says another `--host`; the URL is always 127.0.0.1's. */
 export async function startServer(runtime: RuntimeName, args: string[] = []): Promise<TestServer> {
   const child = start([...runCommand(runtime), serverEntry(runtime), "--host", "127.0.0.1", "--port", "0", ...args]);
-  const [, port] = await waitFor(child, /listening on http:\/\/[\d.]+:(\d+) \(/);
-  const url = `http://127.0.0.1:${port}`;
+  const [, scheme, port] = await waitFor(child, /listening on (https?):\/\/[\d.]+:(\d+) \(/);
+  const url = `${scheme}://127.0.0.1:${port}`;
   return {
     runtime,
     child,
     url,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    wsUrl: `${scheme === "https" ? "wss" : "ws"}://127.0.0.1:${port}/ws`,
     async stop(signal = "SIGTERM") {
       if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill(signal);
       const timer = setTimeout(() => child.proc.kill("SIGKILL"), 10_000);

@@ -1,0 +1,86 @@
+/** TLS: https:// and wss:// on every server runtime, with a certificate made at test time. */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ClientReport } from "../src/client-report.ts";
+import { makeCertificate } from "./_certificate.ts";
+import { run } from "./_process.ts";
+import { CLIENT, runCommand, RUNTIMES } from "./_runtimes.ts";
+import { startServer, type TestServer } from "./_server.ts";
+
+const clientRun = (runtime: (typeof RUNTIMES)[number], url: string, ...args: string[]) =>
+  run([...runCommand(runtime), CLIENT, url, "--json", "--workers", "1", ...args], { ms: 60_000 });
+
+describe("TLS", () => {
+  let files: { cert: string; key: string };
+  before(() => {
+    files = makeCertificate();
+  });
+
+  for (const runtime of RUNTIMES) {
+    describe(`server on ${runtime} with --tls-cert and --tls-key`, () => {
+      let server: TestServer;
+      before(async () => {
+        server = await startServer(runtime, ["--workers", "1", "--tls-cert", files.cert, "--tls-key", files.key]);
+      });
+      after(async () => {
+        await server?.stop("SIGKILL");
+      });
+
+      it("says https:// and serves the scenario and the echo over TLS (node client, --insecure)", async () => {
+        assert.match(server.url, /^https:\/\//);
+        const { code, output, stdout } = await clientRun(
+          "node",
+          server.url,
+          "--insecure",
+          "--connections",
+          "20",
+          "--messages",
+          "2",
+          "--interval",
+          "0.1",
+        );
+        assert.equal(code, 0, output);
+        const report = JSON.parse(stdout) as ClientReport;
+        assert.deepEqual([report.opened, report.answered, report.mismatched], [20, 40, 0]);
+      });
+
+      it("a client without --insecure refuses the self-signed certificate, with the reason", async () => {
+        const { code, output } = await clientRun("node", server.url);
+        assert.equal(code, 1);
+        assert.match(
+          output,
+          /^c512k client: cannot reach https:\/\/127\.0\.0\.1:\d+\/scenario: .*(SELF_SIGNED|self.signed)/im,
+        );
+      });
+    });
+  }
+
+  describe("every client runtime, wss:// to one server", () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startServer("bun", ["--workers", "1", "--tls-cert", files.cert, "--tls-key", files.key]);
+    });
+    after(async () => {
+      await server?.stop("SIGKILL");
+    });
+    for (const runtime of RUNTIMES) {
+      it(`client on ${runtime} with --insecure`, async () => {
+        const wss = server.url.replace("https:", "wss:");
+        const { code, output, stdout } = await clientRun(
+          runtime,
+          wss,
+          "--insecure",
+          "--connections",
+          "20",
+          "--messages",
+          "2",
+          "--interval",
+          "0.1",
+        );
+        assert.equal(code, 0, output);
+        const report = JSON.parse(stdout.trim().split("\n").pop()!) as ClientReport;
+        assert.deepEqual([report.opened, report.answered, report.mismatched], [20, 40, 0]);
+      });
+    }
+  });
+});
