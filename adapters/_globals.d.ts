@@ -16,6 +16,8 @@ interface BunServer {
 
 declare const Bun: {
   readonly version: string;
+  /** `true`: a full, synchronous collection. */
+  gc(force: boolean): void;
   serve(options: {
     port: number;
     hostname: string;
@@ -49,6 +51,8 @@ declare namespace Deno {
     options: { idleTimeout: number },
   ): { socket: WebSocket; response: Response };
   function memoryUsage(): { rss: number; heapUsed: number };
+  /** (bench/raw/deno.ts) */
+  function addSignalListener(signal: "SIGUSR2", handler: () => void): void;
   interface HttpServer {
     readonly finished: Promise<void>;
     shutdown(): Promise<void>;

@@ -14,3 +14,9 @@ export const STATS_PREFIX = "@c512k-stats ";
  * four reports a second cost a fifth of a core here (measured idle: 4.3% of a core for 7 workers).
  */
 export const STATS_EVERY_MS = 1_000;
+
+/**
+ * A worker's stdout line, in answer to SIGUSR2: its memory after a full garbage collection, and
+ * its open sockets, for benchmarks that fit memory against sockets (`npm run compare`).
+ */
+export const MEMORY_PREFIX = "@c512k-memory ";

@@ -6,7 +6,7 @@ import type { Adapter } from "./_adapter.ts";
 import type { ServerOptions } from "./_options.ts";
 import { whenOrphaned } from "../system/orphan.ts";
 import { bundleScenario } from "./_scenario-bundle.ts";
-import { CONTROL_ENV, PORTS_ENV, STATS_EVERY_MS, STATS_PREFIX } from "./_worker-link.ts";
+import { CONTROL_ENV, MEMORY_PREFIX, PORTS_ENV, STATS_EVERY_MS, STATS_PREFIX } from "./_worker-link.ts";
 
 /** Shutdown closes a batch of sockets per tick: fine enough to pace, coarse enough to be cheap. */
 const CLOSE_TICK_MS = 20;
@@ -47,6 +47,13 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
       servers.map((s) => s.port).join(",")
     } (worker ${id})`,
   );
+
+  // Memory after GC on request: a local signal, so no peer can make the server collect.
+  process.on("SIGUSR2", () => {
+    adapter.runtime.collectGarbage();
+    const memory = adapter.runtime.memory();
+    process.stdout.write(`${MEMORY_PREFIX}${JSON.stringify({ open: counters.open, ...memory })}\n`);
+  });
 
   let stopping = false;
   const stop = async () => {

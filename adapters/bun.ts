@@ -16,6 +16,7 @@ export const adapter: Adapter = {
     version: Bun.version,
     pid: process.pid,
     memory: processMemory,
+    collectGarbage: () => Bun.gc(true),
   },
   upgradeWebSocket,
   serve(app, { hostname, port, maxPayload, reusePort, handshakeTimeout, idleTimeout, tls }) {

@@ -1,6 +1,7 @@
 /** Deno adapter: `Deno.serve` with hono/deno's `upgradeWebSocket`. */
 import type { Adapter } from "./_adapter.ts";
 import { wrongRuntime } from "./_adapter.ts";
+import { collectGarbage } from "./_v8-gc.ts";
 import { spawnSelf } from "./_spawn-self.ts";
 
 if (!("Deno" in globalThis)) throw wrongRuntime("deno", "deno task start");
@@ -36,6 +37,7 @@ export const adapter: Adapter = {
       const { rss, heapUsed } = Deno.memoryUsage();
       return { rss, heapUsed };
     },
+    collectGarbage,
   },
   upgradeWebSocket,
   // Deno has no message-size setting: the core closes an oversized message with 4009 after

@@ -7,6 +7,7 @@ import process from "node:process";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Adapter } from "./_adapter.ts";
 import { processMemory, wrongRuntime } from "./_adapter.ts";
+import { collectGarbage } from "./_v8-gc.ts";
 
 if ("Bun" in globalThis || "Deno" in globalThis || !process.versions?.node) {
   throw wrongRuntime("node", "npm start");
@@ -43,6 +44,7 @@ export const adapter: Adapter = {
     version: process.versions.node,
     pid: process.pid,
     memory: processMemory,
+    collectGarbage,
   },
   upgradeWebSocket,
   serve(app, { hostname, port, maxPayload, handshakeTimeout, idleTimeout, tls }) {

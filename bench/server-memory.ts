@@ -34,10 +34,12 @@ const rate = Number(values.rate);
 const hold = Number(values.hold);
 
 const certificate = values.tls ? makeCertificate() : undefined;
-const server = await startServer(
-  runtime,
-  certificate ? ["--tls-cert", certificate.cert, "--tls-key", certificate.key] : [],
-);
+// One worker: the figures are one process's, as in the first table of BENCHMARKS.md.
+const server = await startServer(runtime, [
+  "--workers",
+  "1",
+  ...(certificate ? ["--tls-cert", certificate.cert, "--tls-key", certificate.key] : []),
+]);
 // The bench reads /stats itself over https with the same self-signed certificate.
 if (certificate) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
 const stats = async () => (await (await fetch(`${server.url}/stats`)).json()) as StatsSnapshot;

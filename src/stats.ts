@@ -7,6 +7,8 @@ export interface RuntimeInfo {
   pid: number;
   /** Resident set size and JS heap in use, in bytes. */
   memory(): { rss: number; heapUsed: number };
+  /** A full garbage collection, so that memory figures count only what is live. */
+  collectGarbage(): void;
 }
 
 /** The JSON body of `GET /stats`. */

@@ -4,7 +4,13 @@ import { describe, it } from "node:test";
 import { createApp } from "../src/app.ts";
 import { scenarioSource } from "../src/scenario-source.ts";
 
-const runtime = { name: "node" as const, version: "test", pid: 1, memory: () => ({ rss: 1, heapUsed: 1 }) };
+const runtime = {
+  name: "node" as const,
+  version: "test",
+  pid: 1,
+  memory: () => ({ rss: 1, heapUsed: 1 }),
+  collectGarbage: () => {},
+};
 const noUpgrade = (() => (_c: unknown, next: () => Promise<void>) => next()) as never;
 
 /** The core app with `totals` standing in for the supervisor. */

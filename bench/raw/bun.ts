@@ -5,6 +5,7 @@
 export {}; // a module, not a script: its names stay its own
 
 const port = Number(process.argv[2] ?? 8080);
+let open = 0;
 const server = Bun.serve({
   port,
   hostname: "0.0.0.0",
@@ -15,11 +16,17 @@ const server = Bun.serve({
       : new Response("raw bun: /ws only\n", { status: 404 });
   },
   websocket: {
-    open: (ws: { send(s: string): void }) => ws.send("Welcome!"),
+    open: (ws: { send(s: string): void }) => (open++, ws.send("Welcome!")),
     message: (ws: { send(s: string): void }, m: string) => ws.send(String(m).toUpperCase()),
-    close: () => {},
+    close: () => open--,
     maxPayloadLength: 65536,
     perMessageDeflate: false,
   },
 });
 console.log(`listening on http://0.0.0.0:${server.port} (raw bun ${Bun.version})`);
+// As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.
+process.on("SIGUSR2", () => {
+  Bun.gc(true);
+  const { rss, heapUsed } = process.memoryUsage();
+  console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed })}`);
+});

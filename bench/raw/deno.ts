@@ -2,9 +2,10 @@
  * The seed's echo straight on `Deno.serve` and `Deno.upgradeWebSocket`, no Hono: the baseline
  * that shows what the Hono path costs on Deno. `deno run -A bench/raw/deno.ts [PORT]`.
  */
-export {}; // a module, not a script: its names stay its own
+import { collectGarbage } from "../../adapters/_v8-gc.ts";
 
 const port = Number(Deno.args[0] ?? 8080);
+let open = 0;
 Deno.serve({
   port,
   hostname: "0.0.0.0",
@@ -13,7 +14,14 @@ Deno.serve({
   if (new URL(req.url).pathname !== "/ws") return new Response("raw deno: /ws only\n", { status: 404 });
   // idleTimeout 0, as in the c512k adapter: no ping-based closing of the seed's quiet sockets.
   const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout: 0 });
-  socket.onopen = () => socket.send("Welcome!");
+  socket.onopen = () => (open++, socket.send("Welcome!"));
+  socket.onclose = () => open--;
   socket.onmessage = (e) => typeof e.data === "string" ? socket.send(e.data.toUpperCase()) : socket.close(4003);
   return response;
+});
+// As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.
+Deno.addSignalListener("SIGUSR2", () => {
+  collectGarbage();
+  const { rss, heapUsed } = Deno.memoryUsage();
+  console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed })}`);
 });

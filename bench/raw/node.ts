@@ -4,10 +4,14 @@
  */
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
+import { collectGarbage } from "../../adapters/_v8-gc.ts";
 
 const port = Number(process.argv[2] ?? 8080);
 const wss = new WebSocketServer({ noServer: true, maxPayload: 65536, perMessageDeflate: false, clientTracking: false });
+let open = 0;
 wss.on("connection", (ws) => {
+  open++;
+  ws.once("close", () => open--);
   ws.send("Welcome!");
   ws.on("message", (data, isBinary) => (isBinary ? ws.close(4003) : ws.send(data.toString().toUpperCase())));
 });
@@ -21,3 +25,9 @@ server.listen(
   "0.0.0.0",
   () => console.log(`listening on http://0.0.0.0:${port} (raw node ${process.versions.node})`),
 );
+// As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.
+process.on("SIGUSR2", () => {
+  collectGarbage();
+  const { rss, heapUsed } = process.memoryUsage();
+  console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed })}`);
+});

@@ -1,0 +1,75 @@
+/**
+ * One client runtime of `npm run compare`: the client under that runtime opens the sockets as
+ * fast as it can against the lightest server (raw Bun); its RSS is fitted against the sockets
+ * the server holds, sampled as they open.
+ */
+import { readdirSync } from "node:fs";
+import type { ClientReport } from "../src/client-report.ts";
+import { slope } from "../system/fit.ts";
+import { processTree, rssBytes } from "../system/proc.ts";
+import { freePort, start, waitFor } from "../test/_process.ts";
+import { CLIENT, ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
+import type { ClientFigures } from "./_compare-report.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fds = (pid: number) => {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+};
+
+export async function measureClient(
+  runtime: RuntimeName,
+  connections: number,
+  scenarioHost: string,
+): Promise<ClientFigures> {
+  const port = await freePort();
+  const server = start([...runCommand("bun"), `${ROOT}bench/raw/bun.ts`, String(port)]);
+  await waitFor(server, /listening on/);
+  try {
+    const base = fds(server.proc.pid!);
+    const client = start([
+      ...runCommand(runtime),
+      CLIENT,
+      scenarioHost,
+      ...["--ports", String(port), "--connections", String(connections), "--rate", "100000", "--max-pending", "1000"],
+      ...["--workers", "1", "--targets", `127.0.0.1-${Math.max(1, Math.ceil(connections / 5_000))}`, "--json"],
+    ]);
+    const points: [number, number][] = [];
+    let first = 0;
+    let last = 0;
+    let lastOpen = -1;
+    for (;;) {
+      const open = fds(server.proc.pid!) - base;
+      const now = performance.now();
+      const rss = processTree(client.proc.pid!).reduce((s, p) => s + rssBytes(p), 0);
+      if (open > 0 && !first) first = now;
+      if (open !== lastOpen) {
+        lastOpen = open;
+        last = now;
+        points.push([open, rss]);
+      }
+      if (open >= connections || (first && now - last > 15_000) || client.proc.exitCode !== null) break;
+      await sleep(100);
+    }
+    const version = (await waitFor(client, /on \w+ (\S+) with /))[1];
+    client.proc.kill("SIGINT");
+    const timer = setTimeout(() => client.proc.kill("SIGKILL"), 60_000);
+    await client.exited;
+    clearTimeout(timer);
+    const report = JSON.parse(client.stdout().trim().split("\n").pop() ?? "{}") as ClientReport;
+    return {
+      runtime,
+      version,
+      // The first point is the process before any socket: the fit is over the ramp.
+      bytesPerSocket: Math.round(slope(points.filter(([open]) => open > 0))),
+      connectRate: Math.round(lastOpen / ((last - first) / 1000)),
+      errors: (report.failed ?? connections) + (report.mismatched ?? 0),
+    };
+  } finally {
+    server.proc.kill("SIGKILL");
+    await server.exited;
+  }
+}

@@ -1,0 +1,104 @@
+/** The shape of `npm run compare`'s report, and its markdown table. */
+
+export interface MemorySample {
+  /** Sockets the server process held. */
+  open: number;
+  /** After a full garbage collection, bytes. */
+  rss: number;
+  heapUsed: number;
+}
+
+export interface ServerFigures {
+  /** e.g. "bun hono", "node raw", "deno hono tls" */
+  name: string;
+  runtime: "node" | "deno" | "bun";
+  version: string;
+  layer: "hono" | "raw";
+  tls: boolean;
+  /** Slope of RSS (after GC) against open sockets: the marginal bytes of one more socket. */
+  bytesPerSocket: number;
+  heapBytesPerSocket: number;
+  /** Sockets accepted per second while the client ramped as fast as it could. */
+  acceptRate: number;
+  /** Server CPU (user + system, all its processes) per 10,000 sockets accepted. */
+  cpuSecondsPer10kAccepts: number;
+  /** Server CPU, % of one core, while every socket spoke at the seed's pace. */
+  cpuPercentSteady: number;
+  /** Echo round trip once every socket had opened, ms. */
+  rtt: { p50: number; p99: number; p999: number };
+  /** From spawning the server to its "listening" line, ms. */
+  startupMs: number;
+  /** Failed sockets, wrong answers and unanswered messages, as the client counted them. */
+  errors: number;
+  peak: number;
+  samples: MemorySample[];
+}
+
+export interface ClientFigures {
+  runtime: "node" | "deno" | "bun";
+  version: string;
+  /** Slope of the client process's RSS against its open sockets. */
+  bytesPerSocket: number;
+  /** Sockets opened per second, the client ramping as fast as it could. */
+  connectRate: number;
+  errors: number;
+}
+
+export interface CompareReport {
+  meta: {
+    date: string;
+    command: string;
+    connections: number;
+    hold: number;
+    clientRuntime: string;
+    machine: { cpu: string; cores: number; memoryBytes: number; kernel: string; openFiles: number };
+    versions: Record<string, string>;
+  };
+  servers: ServerFigures[];
+  clients: ClientFigures[];
+}
+
+const kb = (bytes: number) => (bytes / 1024).toFixed(2);
+
+/** The markdown report: the servers (with Hono's cost over raw beside each Hono row), then the clients. */
+export function formatMarkdown(r: CompareReport): string {
+  const raw = (s: ServerFigures) => r.servers.find((x) => x.runtime === s.runtime && x.layer === "raw" && !x.tls);
+  const over = (
+    a: number,
+    b: number | undefined,
+  ) => (b ? `${a >= b ? "+" : ""}${Math.round(((a - b) / b) * 100)}%` : "");
+  const lines = [
+    `# c512k compare: ${r.meta.connections} sockets, ${r.meta.hold} s hold (${r.meta.date})`,
+    "",
+    `\`${r.meta.command}\` on ${r.meta.machine.cpu}, ${r.meta.machine.cores} cores, ` +
+    `${Math.round(r.meta.machine.memoryBytes / 2 ** 30)} GiB, Linux ${r.meta.machine.kernel}, ` +
+    `open files ${r.meta.machine.openFiles}; client on ${r.meta.clientRuntime}.`,
+    "",
+    "| server | RSS/socket (KB) | vs raw | heap/socket (KB) | accepts/s | vs raw | CPU s per 10k accepts | CPU % steady | rtt p50 / p99 / p99.9 (ms) | start-up (ms) | errors |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const s of r.servers) {
+    const base = s.layer === "hono" ? raw(s) : undefined;
+    lines.push(
+      `| ${s.name} ${s.version} | ${kb(s.bytesPerSocket)} | ${over(s.bytesPerSocket, base?.bytesPerSocket)} | ` +
+        `${kb(s.heapBytesPerSocket)} | ${Math.round(s.acceptRate)} | ${over(s.acceptRate, base?.acceptRate)} | ` +
+        `${s.cpuSecondsPer10kAccepts.toFixed(2)} | ${s.cpuPercentSteady.toFixed(1)} | ` +
+        `${s.rtt.p50} / ${s.rtt.p99} / ${s.rtt.p999} | ${Math.round(s.startupMs)} | ${s.errors} |`,
+    );
+  }
+  if (r.clients.length) {
+    lines.push("", "| client | RSS/socket (KB) | connects/s | errors |", "| --- | --- | --- | --- |");
+    for (const c of r.clients) {
+      lines.push(
+        `| ${c.runtime} ${c.version} | ${kb(c.bytesPerSocket)} | ${Math.round(c.connectRate)} | ${c.errors} |`,
+      );
+    }
+  }
+  lines.push(
+    "",
+    "RSS and heap per socket: least-squares slope over samples taken after a full GC at 0, ¼, ½, ¾ " +
+      'and all of the sockets. KB = 1,024 bytes. "vs raw": the Hono server against the same echo ' +
+      "written straight on the runtime (bench/raw/).",
+  );
+  return lines.join("\n") + "\n";
+}

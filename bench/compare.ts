@@ -1,0 +1,148 @@
+/**
+ * `npm run compare`: the same scenario at the same count against the server under each runtime
+ * in turn, the Hono server and the raw baseline (bench/raw/) side by side, then each client
+ * runtime; one report in three forms (DIR/report.json, report.md, report.html).
+ *
+ *   npm run compare -- --runtimes node,deno,bun --connections 15000 --hold 30 --out results/compare
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { openFileLimit, socketsPerWorker } from "../system/limits.ts";
+import { makeCertificate } from "../test/_certificate.ts";
+import { start, waitFor } from "../test/_process.ts";
+import { runCommand, type RuntimeName, RUNTIMES, serverEntry } from "../test/_runtimes.ts";
+import { measureClient } from "./_compare-client.ts";
+import { formatHtml } from "./_compare-html.ts";
+import { type CompareReport, formatMarkdown, type ServerFigures } from "./_compare-report.ts";
+import { measureServer, serverName } from "./_compare-server.ts";
+
+const USAGE = `usage: npm run compare -- [options]
+  --runtimes LIST     server runtimes, e.g. node,deno,bun (default all three)
+  --layers LIST       hono, raw or both (default hono,raw)
+  --tls               also the Hono server over TLS (wss://, self-signed certificate made here)
+  --clients LIST      client runtimes to measure as load generators (default all three; "none" skips)
+  --client R          the client runtime that loads every server (default bun: the lightest)
+  --connections N     sockets per server (default 15000; one server process and one client
+                      process each, so at most ${socketsPerWorker()} here)
+  --hold S            seconds to hold them with the seed's traffic (default 30)
+  --out DIR           where report.json, report.md and report.html go (default results/compare-DATE)`;
+
+function fail(message: string): never {
+  console.error(`c512k compare: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      runtimes: { type: "string", default: RUNTIMES.join(",") },
+      layers: { type: "string", default: "hono,raw" },
+      tls: { type: "boolean", default: false },
+      clients: { type: "string", default: RUNTIMES.join(",") },
+      client: { type: "string", default: "bun" },
+      connections: { type: "string", default: "15000" },
+      hold: { type: "string", default: "30" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (err) {
+  fail((err as Error).message);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const list = <T extends string>(flag: string, text: string, allowed: readonly T[]): T[] => {
+  const items = text === "none" ? [] : text.split(",").map((s) => s.trim()) as T[];
+  const bad = items.find((i) => !allowed.includes(i));
+  if (bad !== undefined) fail(`--${flag}: "${bad}" is not one of ${allowed.join(", ")}`);
+  return items;
+};
+const runtimes = list("runtimes", values.runtimes, RUNTIMES);
+const layers = list("layers", values.layers, ["hono", "raw"] as const);
+const clients = list("clients", values.clients, RUNTIMES);
+const [clientRuntime] = list("client", values.client, RUNTIMES);
+const connections = Number(values.connections);
+const hold = Number(values.hold);
+if (!Number.isInteger(connections) || connections < 10 || connections > socketsPerWorker()) {
+  fail(
+    `--connections must be a whole number from 10 to ${socketsPerWorker()} (one process's share of its ` +
+      `${openFileLimit()} open files), got "${values.connections}"; for more, npm run experiment`,
+  );
+}
+if (!Number.isFinite(hold) || hold < 1) fail(`--hold must be a number of seconds from 1, got "${values.hold}"`);
+if (runtimes.length === 0 || layers.length === 0) fail("nothing to compare");
+const date = new Date().toISOString();
+const out = values.out ?? join("results", `compare-${date.slice(0, 19).replaceAll(":", "")}`);
+const log = (line: string) => console.error(`c512k compare: ${line}`);
+
+/** A Hono server for the client's scenario when the measured server (raw) serves none. */
+const host = start([...runCommand("bun"), serverEntry("bun"), "--host", "127.0.0.1", "--port", "0", "--workers", "1"]);
+const [, hostPort] = await waitFor(host, /listening on http:\/\/[\d.]+:(\d+) \(/);
+const scenarioHost = `http://127.0.0.1:${hostPort}`;
+process.on("exit", () => host.proc.kill("SIGKILL"));
+process.on("SIGINT", () => process.exit(130));
+
+const plans = runtimes.flatMap((runtime) => [
+  ...layers.map((layer) => ({ runtime, layer, tls: false })),
+  ...(values.tls && layers.includes("hono") ? [{ runtime, layer: "hono" as const, tls: true }] : []),
+]);
+const certificate = values.tls ? makeCertificate() : undefined;
+const servers: ServerFigures[] = [];
+for (const plan of plans) {
+  log(
+    `${serverName(plan.runtime, plan.layer, plan.tls)}: ${connections} sockets, then ${hold} s of the seed's traffic`,
+  );
+  servers.push(
+    await measureServer({
+      runtime: plan.runtime as RuntimeName,
+      layer: plan.layer,
+      tls: plan.tls ? certificate : undefined,
+      connections,
+      hold,
+      client: clientRuntime,
+      scenarioHost,
+    }),
+  );
+}
+const clientFigures = [];
+for (const runtime of clients) {
+  log(`client on ${runtime}: ${connections} sockets against raw bun`);
+  clientFigures.push(await measureClient(runtime, connections, scenarioHost));
+}
+
+const versions: Record<string, string> = { node: process.versions.node };
+for (const s of servers) versions[s.runtime] = s.version;
+for (const c of clientFigures) versions[c.runtime] = c.version;
+const report: CompareReport = {
+  meta: {
+    date,
+    command: `npm run compare -- ${process.argv.slice(2).join(" ")}`.trim(),
+    connections,
+    hold,
+    clientRuntime: `${clientRuntime} ${versions[clientRuntime] ?? ""}`.trim(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.availableParallelism?.() ?? os.cpus().length,
+      memoryBytes: os.totalmem(),
+      kernel: os.release(),
+      openFiles: openFileLimit(),
+    },
+    versions,
+  },
+  servers,
+  clients: clientFigures,
+};
+mkdirSync(out, { recursive: true });
+const markdown = formatMarkdown(report);
+writeFileSync(join(out, "report.json"), JSON.stringify(report, null, 2) + "\n");
+writeFileSync(join(out, "report.md"), markdown);
+writeFileSync(join(out, "report.html"), formatHtml(report));
+console.log(markdown);
+log(`wrote ${join(out, "report.json")}, report.md and report.html`);
+process.exit(0);

@@ -1,0 +1,133 @@
+/**
+ * `npm run compare` at a small scale, as the README runs it: every runtime, the raw baselines,
+ * TLS and every client runtime. The report's figures must be measurements (derived from the
+ * samples, non-zero, ordered), and the HTML page must show in Chromium the numbers of the JSON.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { CompareReport } from "../bench/_compare-report.ts";
+import { slope } from "../system/fit.ts";
+import { CHROMIUM, launchChromium } from "./_browser.ts";
+import { run } from "./_process.ts";
+
+const CONNECTIONS = 3_000;
+const kb = (b: number) => (b / 1024).toFixed(2);
+
+describe("npm run compare", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "c512k-compare-")), "report");
+  let report: CompareReport;
+  let result: Awaited<ReturnType<typeof run>>;
+  before(async () => {
+    result = await run(
+      ["npm", "run", "compare", "--", "--connections", String(CONNECTIONS), "--hold", "3", "--tls", "--out", out],
+      { ms: 400_000 },
+    );
+    report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+  });
+
+  it("exits 0 and writes report.json, report.md and report.html", () => {
+    assert.equal(result.code, 0, result.output);
+    for (const f of ["report.json", "report.md", "report.html"]) assert.ok(existsSync(join(out, f)), f);
+    assert.match(result.stdout, /^\| server \| RSS\/socket \(KB\) \| vs raw \|/m);
+  });
+
+  it("has every runtime as Hono, raw and Hono over TLS, and every client runtime", () => {
+    const names = report.servers.map((s) => s.name).sort();
+    const expected = ["node", "deno", "bun"].flatMap((r) => [`${r} hono`, `${r} raw`, `${r} hono tls`]).sort();
+    assert.deepEqual(names, expected);
+    assert.deepEqual(report.clients.map((c) => c.runtime).sort(), ["bun", "deno", "node"]);
+    assert.equal(report.meta.connections, CONNECTIONS);
+    assert.match(report.meta.command, /^npm run compare -- --connections 3000 /);
+    for (const key of ["cpu", "kernel"] as const) assert.ok(report.meta.machine[key].length > 0);
+    assert.ok(report.meta.machine.openFiles > 0 && report.meta.machine.cores > 0);
+    for (const r of ["node", "deno", "bun"]) assert.match(report.meta.versions[r], /^\d+\.\d+\.\d+/);
+  });
+
+  it("every server figure is a measurement: derived from its samples, non-zero, ordered, no errors", () => {
+    for (const s of report.servers) {
+      const at = (what: string) => `${s.name}: ${what}`;
+      assert.equal(s.samples.length, 5, at("five GC samples"));
+      assert.equal(s.samples[0].open, 0, at("first sample before any socket"));
+      assert.equal(s.peak, CONNECTIONS, at("all sockets held"));
+      assert.ok(s.samples.every((p, i) => i === 0 || p.open > s.samples[i - 1].open), at("samples along the ramp"));
+      assert.equal(s.bytesPerSocket, Math.round(slope(s.samples.map((p) => [p.open, p.rss]))), at("RSS slope"));
+      assert.equal(
+        s.heapBytesPerSocket,
+        Math.round(slope(s.samples.map((p) => [p.open, p.heapUsed]))),
+        at("heap slope"),
+      );
+      assert.ok(s.bytesPerSocket > 0 && s.heapBytesPerSocket > 0, at("memory per socket > 0"));
+      assert.ok(s.acceptRate > 0 && s.cpuSecondsPer10kAccepts > 0 && s.startupMs > 0, at("rates > 0"));
+      assert.ok(s.cpuPercentSteady >= 0, at("CPU %"));
+      assert.ok(0 < s.rtt.p50 && s.rtt.p50 <= s.rtt.p99 && s.rtt.p99 <= s.rtt.p999, at("percentiles ordered"));
+      assert.equal(s.errors, 0, at("no errors"));
+      assert.match(s.version, /^\d+\.\d+\.\d+/);
+    }
+    for (const c of report.clients) {
+      assert.ok(c.bytesPerSocket > 0 && c.connectRate > 0, `client ${c.runtime}`);
+      assert.equal(c.errors, 0);
+    }
+  });
+
+  it("report.md has a row for every server and every client", () => {
+    const md = readFileSync(join(out, "report.md"), "utf8");
+    for (const s of report.servers) {
+      assert.ok(md.includes(`| ${s.name} ${s.version} | ${kb(s.bytesPerSocket)} |`), s.name);
+    }
+    for (const c of report.clients) assert.ok(md.includes(`| ${c.runtime} ${c.version} | ${kb(c.bytesPerSocket)} |`));
+  });
+
+  describe("report.html in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}` }, () => {
+    let browser: Awaited<ReturnType<typeof launchChromium>>;
+    let page: Awaited<ReturnType<typeof browser.newPage>>;
+    before(async () => {
+      browser = await launchChromium();
+      page = await browser.newPage();
+      // Offline: the page must need nothing but itself.
+      await page.route("**/*", (route) => route.request().url().startsWith("file:") ? route.continue() : route.abort());
+      await page.goto(`file://${join(out, "report.html")}`);
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    it("shows in its table the numbers of the JSON", async () => {
+      for (const s of report.servers) {
+        const row = page.locator(`#servers tr[data-server="${s.name}"]`);
+        const cell = (field: string) => row.locator(`td[data-field="${field}"]`).innerText();
+        assert.equal(await cell("bytesPerSocket"), kb(s.bytesPerSocket), s.name);
+        assert.equal(await cell("heapBytesPerSocket"), kb(s.heapBytesPerSocket), s.name);
+        assert.equal(await cell("acceptRate"), String(s.acceptRate), s.name);
+        assert.equal(await cell("rtt"), `${s.rtt.p50} / ${s.rtt.p99} / ${s.rtt.p999}`, s.name);
+        assert.equal(await cell("errors"), "0", s.name);
+      }
+      for (const c of report.clients) {
+        const cell = page.locator(`#clients tr[data-client="${c.runtime}"] td[data-field="connectRate"]`);
+        assert.equal(await cell.innerText(), String(c.connectRate));
+      }
+    });
+
+    it("draws the charts, with the JSON's values: memory lines, accept-rate and round-trip bars", async () => {
+      for (const id of ["chart-memory", "chart-bytes", "chart-accept", "chart-rtt"]) {
+        const box = await page.locator(`#${id} svg`).boundingBox();
+        assert.ok(box && box.width > 100 && box.height > 100, `${id} is drawn`);
+      }
+      for (const s of report.servers) {
+        const dots = page.locator(`#chart-memory g[data-server="${s.name}"] circle`);
+        assert.equal(await dots.count(), s.samples.length, s.name);
+        const opens = await dots.evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-open"))));
+        assert.deepEqual(opens, s.samples.map((p) => p.open));
+        const accept = page.locator(`#chart-accept rect[data-server="${s.name}"]`);
+        assert.equal(Number(await accept.getAttribute("data-value")), s.acceptRate);
+        assert.ok((await accept.boundingBox())!.height > 0, `${s.name}'s accept bar has a height`);
+        const rtt = await page.locator(`#chart-rtt rect[data-server="${s.name}"]`).evaluateAll((els) =>
+          els.map((e) => Number(e.getAttribute("data-value")))
+        );
+        assert.deepEqual(rtt, [s.rtt.p50, s.rtt.p99, s.rtt.p999]);
+      }
+    });
+  });
+});
