@@ -136,7 +136,7 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
     }
     // The kernel has the connections before the app has opened them all: wait for the app.
     let last = await memorySample(server, socketsPid);
-    for (const until = Date.now() + 10_000; last.open < lastOpen && Date.now() < until;) {
+    for (const until = Date.now() + 10_000; last.open < Math.min(lastOpen, connections) && Date.now() < until;) {
       await sleep(200);
       last = await memorySample(server, socketsPid);
     }
