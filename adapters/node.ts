@@ -1,12 +1,14 @@
-/** Node adapter: @hono/node-server 2 with its built-in WebSocket support on `ws`. */
-import { serve as serveNode, upgradeWebSocket } from "@hono/node-server";
+/** Node adapter: @hono/node-server 2 for HTTP, `ws` for WebSockets (see _node-websocket.ts for why not its helper). */
+import { serve as serveNode } from "@hono/node-server";
 import cluster from "node:cluster";
 import { createServer as createHttpsServer } from "node:https";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Adapter } from "./_adapter.ts";
 import { processMemory, wrongRuntime } from "./_adapter.ts";
+import { routeUpgrades, upgradeWebSocket } from "./_node-websocket.ts";
 import { collectGarbage } from "./_v8-gc.ts";
 
 if ("Bun" in globalThis || "Deno" in globalThis || !process.versions?.node) {
@@ -68,7 +70,7 @@ export const adapter: Adapter = {
       : { serverOptions: bounds };
     return new Promise((resolve, reject) => {
       const server = serveNode(
-        { fetch: app.fetch, hostname, port, websocket: { server: wss }, ...server_ },
+        { fetch: app.fetch, hostname, port, ...server_ },
         (info: AddressInfo) =>
           resolve({
             port: info.port,
@@ -76,6 +78,7 @@ export const adapter: Adapter = {
           }),
       );
       server.once("error", reject);
+      routeUpgrades(server as Server, wss, app.fetch);
     });
   },
   // Node 20 cannot set SO_REUSEPORT, so workers are cluster workers: the primary owns the

@@ -1,0 +1,101 @@
+/**
+ * WebSocket upgrades on Node, routed through the Hono app, on `ws` — in place of
+ * @hono/node-server's own helper, for one measured reason: its per-socket closures keep the
+ * upgrade's whole Hono `Context`, `Request`, `IncomingMessage`, two `URL`s and two `Headers`
+ * alive for the socket's life. `bench/heap-census.ts` at 2,000 sockets: 13.2 KB of heap per
+ * socket against 7.1 KB for raw `ws` (BENCHMARKS.md, "Where Node's heap per socket goes").
+ * Here the socket's handlers close over the socket and the shared events object only.
+ */
+import type { IncomingMessage, Server } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import { defineWebSocketHelper, type WSEvents } from "hono/ws";
+import { WSContext } from "hono/ws";
+import type { WebSocket, WebSocketServer } from "ws";
+
+/** Put in the app's env by the upgrade listener: what `ws` needs to finish the handshake. */
+const UPGRADE = Symbol("c512k.node.upgrade");
+
+interface PendingUpgrade {
+  wss: WebSocketServer;
+  request: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  /** Set when the app's /ws route took the socket. */
+  taken: boolean;
+}
+
+/** One listener for every socket's errors, not a closure each. */
+const ignore = () => {};
+
+/** Wires one socket to the events; a module-level function, so its closures hold nothing else. */
+function attach(ws: WebSocket, events: WSEvents<WebSocket>): void {
+  const ctx = new WSContext<WebSocket>({
+    send: (data) => ws.send(data as string),
+    close: (code, reason) => ws.close(code, reason),
+    raw: ws,
+    get readyState() {
+      return ws.readyState as 0 | 1 | 2 | 3;
+    },
+    url: null,
+    protocol: ws.protocol,
+  });
+  events.onOpen?.(new Event("open"), ctx);
+  ws.on("message", (data, isBinary) => {
+    const buffer = data as Buffer;
+    const payload = isBinary
+      ? buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)
+      : buffer.toString();
+    events.onMessage?.(new MessageEvent("message", { data: payload }), ctx);
+  });
+  ws.on("close", (code, reason) => {
+    // Node 20 has no global CloseEvent; the events read only code and reason.
+    events.onClose?.({ type: "close", code, reason: reason.toString(), wasClean: code !== 1006 } as CloseEvent, ctx);
+  });
+  ws.on("error", ignore); // a socket error ends in "close", which is what the events count
+}
+
+export const upgradeWebSocket = defineWebSocketHelper<WebSocket>((c, events) => {
+  const pending = (c.env as Record<symbol, PendingUpgrade | undefined>)?.[UPGRADE];
+  if (!pending || c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
+  pending.taken = true;
+  const { wss, request, socket, head } = pending;
+  wss.handleUpgrade(request, socket, head, (ws) => {
+    attach(ws, events);
+    wss.emit("connection", ws); // for the adapter's heartbeat (--idle-timeout)
+  });
+  // Answers the app; the listener below ignores it, as ws has written the 101 itself.
+  return new Response(null);
+});
+
+/** Sends an upgrade request through `fetch` (the Hono app); a request no route takes gets the app's answer. */
+export function routeUpgrades(
+  server: Server,
+  wss: WebSocketServer,
+  fetch: (request: Request, env: unknown) => Response | Promise<Response>,
+): void {
+  server.on("upgrade", async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => {}); // a peer that resets mid-handshake is not the server's problem
+    const pending: PendingUpgrade = { wss, request, socket, head, taken: false };
+    let response: Response;
+    try {
+      const scheme = "encrypted" in request.socket ? "https" : "http";
+      const headers = new Headers();
+      for (let i = 0; i < request.rawHeaders.length; i += 2) {
+        headers.append(request.rawHeaders[i], request.rawHeaders[i + 1]);
+      }
+      const url = new URL(request.url ?? "/", `${scheme}://${request.headers.host ?? "localhost"}`);
+      response = await fetch(new Request(url, { headers }), { incoming: request, [UPGRADE]: pending });
+    } catch {
+      response = new Response("400 Bad Request: malformed upgrade request\n", { status: 400 });
+    }
+    if (pending.taken || socket.destroyed) return;
+    const body = await response.text();
+    const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`, "Connection: close"];
+    response.headers.forEach((value, key) => {
+      if (key !== "connection" && key !== "content-length") lines.push(`${key}: ${value}`);
+    });
+    lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+    socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+  });
+}

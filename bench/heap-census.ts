@@ -1,0 +1,129 @@
+/**
+ * Where a Node server's per-socket heap lives: holds N sockets on the Hono app (the Node
+ * adapter, in this process) or on the raw `ws` baseline, takes a V8 heap snapshot after GC, and
+ * lists the kinds of object that come about once per socket or more, with their bytes per socket.
+ *
+ *   npm run build && node --import tsx bench/heap-census.ts --layer hono --connections 2000
+ */
+import { readFileSync, unlinkSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import v8 from "node:v8";
+import { WebSocketServer } from "ws";
+import { adapter } from "../adapters/node.ts";
+import { collectGarbage } from "../adapters/_v8-gc.ts";
+import { createApp } from "../src/app.ts";
+import { scenarioSource } from "../src/scenario-source.ts";
+import { start } from "../test/_process.ts";
+import { CLIENT, runCommand } from "../test/_runtimes.ts";
+
+const { values } = parseArgs({
+  options: {
+    layer: { type: "string", default: "hono" },
+    connections: { type: "string", default: "2000" },
+    top: { type: "string", default: "25" },
+  },
+});
+const connections = Number(values.connections);
+
+let open: () => number;
+let port: number;
+if (values.layer === "raw") {
+  let count = 0;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 65536,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  wss.on("connection", (ws) => {
+    count++;
+    ws.send("Welcome!");
+    ws.on("message", (d) => ws.send(d.toString().toUpperCase()));
+  });
+  const server = createServer();
+  server.on(
+    "upgrade",
+    (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req)),
+  );
+  await new Promise<void>((r) => server.listen(0, "0.0.0.0", r));
+  port = (server.address() as { port: number }).port;
+  open = () => count;
+} else {
+  const { app, counters } = createApp({
+    upgradeWebSocket: adapter.upgradeWebSocket,
+    scenario: await scenarioSource("export default async () => {}"),
+    runtime: adapter.runtime,
+    maxPayload: 65536,
+  });
+  const running = await adapter.serve(app, {
+    hostname: "0.0.0.0",
+    port: 0,
+    maxPayload: 65536,
+    reusePort: false,
+    handshakeTimeout: 10,
+    idleTimeout: 0,
+  });
+  port = running.port;
+  open = () => counters.open;
+}
+
+// The scenario comes from a Hono server: for raw, a throwaway one in a child (bun).
+const host = start([...runCommand("bun"), "adapters/main.ts", "--host", "127.0.0.1", "--port", "0", "--workers", "1"]);
+const hostPort = await new Promise<string>((resolve) => {
+  const t = setInterval(() => {
+    const m = host.output().match(/listening on http:\/\/[\d.]+:(\d+) \(/);
+    if (m) (clearInterval(t), resolve(m[1]));
+  }, 50);
+});
+const client = start([
+  ...runCommand("bun"),
+  CLIENT,
+  `http://127.0.0.1:${hostPort}`,
+  ...["--ports", String(port), "--connections", String(connections), "--rate", "5000", "--workers", "1", "--json"],
+]);
+while (open() < connections) await new Promise((r) => setTimeout(r, 100));
+await new Promise((r) => setTimeout(r, 1000));
+collectGarbage();
+const file = v8.writeHeapSnapshot(join(tmpdir(), `c512k-census-${process.pid}.heapsnapshot`));
+client.proc.kill("SIGKILL");
+host.proc.kill("SIGKILL");
+
+interface Snapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+  nodes: number[];
+  strings: string[];
+}
+const snap = JSON.parse(readFileSync(file, "utf8")) as Snapshot;
+unlinkSync(file);
+const fields = snap.snapshot.meta.node_fields;
+const [typeAt, nameAt, sizeAt] = ["type", "name", "self_size"].map((f) => fields.indexOf(f));
+const types = snap.snapshot.meta.node_types[0];
+const kinds = new Map<string, { count: number; bytes: number }>();
+let total = 0;
+for (let i = 0; i < snap.nodes.length; i += fields.length) {
+  const type = types[snap.nodes[i + typeAt]];
+  const name = type === "object" || type === "closure" || type === "native"
+    ? snap.strings[snap.nodes[i + nameAt]]
+    : `(${type})`;
+  const key = `${type}: ${name}`.slice(0, 80);
+  const k = kinds.get(key) ?? { count: 0, bytes: 0 };
+  k.count++;
+  k.bytes += snap.nodes[i + sizeAt];
+  total += snap.nodes[i + sizeAt];
+  kinds.set(key, k);
+}
+console.log(`${values.layer}: ${connections} sockets, heap ${(total / 2 ** 20).toFixed(1)} MiB in the snapshot`);
+console.log("| kind | count | per socket | bytes per socket |\n| --- | --- | --- | --- |");
+const perSocket = [...kinds].filter(([, k]) => k.count >= connections * 0.9).sort((a, b) => b[1].bytes - a[1].bytes);
+let sum = 0;
+for (const [key, k] of perSocket.slice(0, Number(values.top))) {
+  sum += k.bytes;
+  console.log(`| ${key} | ${k.count} | ${(k.count / connections).toFixed(1)} | ${Math.round(k.bytes / connections)} |`);
+}
+console.log(
+  `top ${Math.min(perSocket.length, Number(values.top))} kinds: ${Math.round(sum / connections)} bytes per socket`,
+);
+process.exit(0);
