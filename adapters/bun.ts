@@ -1,4 +1,4 @@
-/** Bun adapter: `Bun.serve` with hono/bun's `upgradeWebSocket` and websocket handler. */
+/** Bun adapter: `Bun.serve`, with our own upgrade helper (see _bun-websocket.ts for why not hono/bun's). */
 import process from "node:process";
 import type { Adapter } from "./_adapter.ts";
 import { processMemory, wrongRuntime } from "./_adapter.ts";
@@ -6,9 +6,7 @@ import { spawnSelf } from "./_spawn-self.ts";
 
 if (!("Bun" in globalThis)) throw wrongRuntime("bun", "bun run start");
 
-// Imported late: in the esbuild bundle (which `bun run start` runs) a static import of an
-// external package is hoisted to the top, and hono/bun touches `Bun` as it loads.
-const { upgradeWebSocket, websocket } = await import("hono/bun");
+import { upgradeWebSocket, websocket } from "./_bun-websocket.ts";
 
 export const adapter: Adapter = {
   runtime: {
