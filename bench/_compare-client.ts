@@ -3,22 +3,14 @@
  * fast as it can against the lightest server (raw Bun); its RSS is fitted against the sockets
  * the server holds, sampled as they open.
  */
-import { readdirSync } from "node:fs";
 import type { ClientReport } from "../src/client-report.ts";
 import { slope } from "../system/fit.ts";
-import { processTree, rssBytes } from "../system/proc.ts";
+import { openFileCount, processTree, rssBytes } from "../system/proc.ts";
 import { freePort, start, waitFor } from "../test/_process.ts";
 import { CLIENT, ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
 import type { ClientFigures } from "./_compare-report.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const fds = (pid: number) => {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return 0;
-  }
-};
 
 export async function measureClient(
   runtime: RuntimeName,
@@ -29,7 +21,7 @@ export async function measureClient(
   const server = start([...runCommand("bun"), `${ROOT}bench/raw/bun.ts`, String(port)]);
   await waitFor(server, /listening on/);
   try {
-    const base = fds(server.proc.pid!);
+    const base = openFileCount(server.proc.pid!);
     const client = start([
       ...runCommand(runtime),
       CLIENT,
@@ -42,7 +34,7 @@ export async function measureClient(
     let last = 0;
     let lastOpen = -1;
     for (;;) {
-      const open = fds(server.proc.pid!) - base;
+      const open = openFileCount(server.proc.pid!) - base;
       const now = performance.now();
       const rss = processTree(client.proc.pid!).reduce((s, p) => s + rssBytes(p), 0);
       if (open > 0 && !first) first = now;

@@ -8,8 +8,8 @@ import type { CompareReport, ServerFigures } from "./_compare-report.ts";
 
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 const W = 640;
-const H = 300;
-const PAD = { left: 70, right: 170, top: 20, bottom: 40 };
+const H = 340;
+const PAD = { left: 70, right: 170, top: 20, bottom: 80 };
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 const kb = (b: number) => (b / 1024).toFixed(2);
@@ -68,7 +68,7 @@ function memoryChart(servers: ServerFigures[]): string {
     "RSS (MiB)",
     lines + xAxis +
       `<text x="${(PAD.left + W - PAD.right) / 2}" y="${
-        H - 6
+        H - PAD.bottom + 34
       }" text-anchor="middle" font-size="11">open sockets</text>`,
     "chart-memory",
   );
@@ -100,9 +100,9 @@ function barChart(
           esc(f.label)
         }" data-value="${v}"><title>${esc(`${s.name} ${f.label}: ${v} ${unit}`)}</title></rect>`;
     }).join("") +
-    `<text x="${PAD.left + group * (i + 0.5)}" y="${H - PAD.bottom + 14}" text-anchor="middle" font-size="10">${
-      esc(s.name)
-    }</text>`
+    // Slanted, so that nine names side by side stay readable.
+    `<text x="${PAD.left + group * (i + 0.5)}" y="${H - PAD.bottom + 12}" text-anchor="end" font-size="10" ` +
+    `transform="rotate(-35 ${PAD.left + group * (i + 0.5)} ${H - PAD.bottom + 12})">${esc(s.name)}</text>`
   ).join("");
   const legend = series.length > 1
     ? series.map((f, j) =>

@@ -3,11 +3,10 @@
  * the raw baseline: sockets counted from /proc/PID/fd, CPU from /proc/PID/stat, memory after a
  * full GC on SIGUSR2 (both print an `@c512k-memory` line), round trip from the client's report.
  */
-import { readdirSync } from "node:fs";
 import type { ClientReport } from "../src/client-report.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { slope } from "../system/fit.ts";
-import { cpuSeconds, processTree } from "../system/proc.ts";
+import { cpuSeconds, openFileCount, processTree } from "../system/proc.ts";
 import { type Child, freePort, start, waitFor } from "../test/_process.ts";
 import { CLIENT, ROOT, runCommand, type RuntimeName, serverEntry } from "../test/_runtimes.ts";
 import type { MemorySample, ServerFigures } from "./_compare-report.ts";
@@ -29,15 +28,6 @@ const MEMORY_LINE = /@c512k-memory (\{.*\})/g;
 const STALL_MS = 15_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Open file descriptors of a process: its sockets, plus a few files that do not change. */
-const fds = (pid: number) => {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return 0;
-  }
-};
 
 /** Asks `pid` for its memory after GC and waits for the answer line on `child`'s output. */
 async function memorySample(child: Child, pid: number): Promise<MemorySample> {
@@ -98,7 +88,7 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
 
   try {
     await sleep(500);
-    const baseFds = fds(socketsPid);
+    const baseFds = openFileCount(socketsPid);
     const samples = [await memorySample(server, socketsPid)];
     // Spread over 5,000 sockets per loopback address: past ~14,000 per destination, connect()
     // itself slows (BENCHMARKS.md, "Ephemeral ports"), which would be measured as the server's.
@@ -120,7 +110,7 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
     let lastChange = performance.now();
     let quarter = 1;
     for (;;) {
-      const open = fds(socketsPid) - baseFds;
+      const open = openFileCount(socketsPid) - baseFds;
       const now = performance.now();
       if (open > 0 && !first) [first, cpuFirst] = [now, cpu()];
       if (open !== lastOpen) [lastOpen, lastChange] = [open, now];

@@ -36,6 +36,15 @@ export function cpuSeconds(pid: number): number {
   return fields.length > 13 ? (Number(fields[11]) + Number(fields[12])) / CLK_TCK : 0;
 }
 
+/** Open file descriptors of a process (its sockets, and a few files that do not change); 0 once it is gone. */
+export function openFileCount(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
 export function rssBytes(pid: number): number {
   return Number(read(`/proc/${pid}/status`).match(/VmRSS:\s+(\d+) kB/)?.[1] ?? 0) * 1024;
 }

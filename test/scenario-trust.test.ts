@@ -12,6 +12,9 @@ import { startServer, type TestServer } from "./_server.ts";
 const client = (url: string, ...args: string[]) =>
   run([...runCommand("node"), CLIENT, url, "--json", "--workers", "1", ...args], { ms: 60_000 });
 
+/** Two sockets, one message each, quickly. */
+const QUICK = ["--connections", "2", "--messages", "1", "--interval", "0.1"];
+
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split("\n").pop()!) as ClientReport;
 
 describe("scenario trust", () => {
@@ -31,12 +34,7 @@ describe("scenario trust", () => {
   it("says plainly that it runs the server's JavaScript, and how to pin or replace it", async () => {
     const { code: exit, output } = await client(
       server.url,
-      "--connections",
-      "2",
-      "--messages",
-      "1",
-      "--interval",
-      "0.1",
+      ...QUICK,
     );
     assert.equal(exit, 0, output);
     assert.ok(
@@ -53,12 +51,7 @@ describe("scenario trust", () => {
       server.url,
       "--scenario-sha256",
       etag,
-      "--connections",
-      "2",
-      "--messages",
-      "1",
-      "--interval",
-      "0.1",
+      ...QUICK,
     );
     assert.equal(pinned.code, 0, pinned.output);
     assert.match(pinned.output, /\(sha256 [0-9a-f]{64} \(as pinned\)\)/);

@@ -7,6 +7,9 @@ import { run } from "./_process.ts";
 import { CLIENT, runCommand, RUNTIMES } from "./_runtimes.ts";
 import { startServer, type TestServer } from "./_server.ts";
 
+/** 20 sockets × 2 messages, quickly. */
+const SMALL_RUN = ["--connections", "20", "--messages", "2", "--interval", "0.1"];
+
 const clientRun = (runtime: (typeof RUNTIMES)[number], url: string, ...args: string[]) =>
   run([...runCommand(runtime), CLIENT, url, "--json", "--workers", "1", ...args], { ms: 60_000 });
 
@@ -32,12 +35,7 @@ describe("TLS", () => {
           "node",
           server.url,
           "--insecure",
-          "--connections",
-          "20",
-          "--messages",
-          "2",
-          "--interval",
-          "0.1",
+          ...SMALL_RUN,
         );
         assert.equal(code, 0, output);
         const report = JSON.parse(stdout) as ClientReport;
@@ -70,12 +68,7 @@ describe("TLS", () => {
           runtime,
           wss,
           "--insecure",
-          "--connections",
-          "20",
-          "--messages",
-          "2",
-          "--interval",
-          "0.1",
+          ...SMALL_RUN,
         );
         assert.equal(code, 0, output);
         const report = JSON.parse(stdout.trim().split("\n").pop()!) as ClientReport;
