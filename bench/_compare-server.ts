@@ -101,7 +101,7 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
       ...["--connections", String(connections), "--rate", "100000", "--max-pending", "1000", "--workers", "1"],
       ...["--targets", `127.0.0.1-${addresses}`, "--json"],
     ]);
-    // Ramp: as fast as the client goes; GC samples at each quarter.
+    // Ramp: as fast as the client goes; GC samples at each quarter (up to 5 points in all).
     let first = 0;
     let full = 0;
     let cpuFirst = 0;
@@ -114,13 +114,14 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
       const now = performance.now();
       if (open > 0 && !first) [first, cpuFirst] = [now, cpu()];
       if (open !== lastOpen) [lastOpen, lastChange] = [open, now];
+      // A quarter passed (or several, on a fast ramp: then one sample for them all).
+      if (quarter < 4 && open >= (connections * quarter) / 4 && open < connections) {
+        while (quarter < 4 && open >= (connections * quarter) / 4) quarter++;
+        samples.push(await memorySample(server, socketsPid));
+      }
       if (open >= connections || (first && now - lastChange > STALL_MS) || client.proc.exitCode !== null) {
         [full, cpuFull] = [lastChange, cpu()];
         break;
-      }
-      if (quarter < 4 && open >= (connections * quarter) / 4) {
-        quarter++;
-        samples.push(await memorySample(server, socketsPid));
       }
       await sleep(50);
     }

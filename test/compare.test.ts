@@ -49,7 +49,8 @@ describe("npm run compare", () => {
   it("every server figure is a measurement: derived from its samples, non-zero, ordered, no errors", () => {
     for (const s of report.servers) {
       const at = (what: string) => `${s.name}: ${what}`;
-      assert.equal(s.samples.length, 5, at("five GC samples"));
+      // Up to five: 0, ¼, ½, ¾, all; a fast ramp may pass two quarters between two polls.
+      assert.ok(s.samples.length >= 3 && s.samples.length <= 5, at(`${s.samples.length} GC samples`));
       assert.equal(s.samples[0].open, 0, at("first sample before any socket"));
       assert.equal(s.peak, CONNECTIONS, at("all sockets held"));
       assert.ok(s.samples.every((p, i) => i === 0 || p.open >= s.samples[i - 1].open), at("samples along the ramp"));
