@@ -25,6 +25,11 @@ export function failureReason(raw: string): string {
   return raw
     .replace(/^(NetworkError: )?failed to connect to WebSocket: /i, "")
     .replace(/^WebSocket connection to '[^']*' failed: /i, "")
-    .replace(/\s*(to )?'?wss?:\/\/[^\s']*'?/g, "")
+    .replace(URL_IN_TEXT, "")
     .trim() || "no reason given";
 }
+
+/** A ws(s):// URL in a runtime's message, which would make every socket a key of its own. */
+const URL_IN_TEXT = /\s*(to )?'?wss?:\/\/[^\s']*'?/g;
+
+export const withoutUrls = (text: string): string => text.replace(URL_IN_TEXT, "");

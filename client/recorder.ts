@@ -2,11 +2,11 @@
 import * as hdr from "hdr-histogram-js";
 import type { ClientReport, Percentiles } from "../src/client-report.ts";
 import type { Recorder } from "../src/scenario-contract.ts";
-import { failureReason } from "./failure-reason.ts";
+import { GOING_AWAY } from "../src/close-codes.ts";
+import { failureReason, withoutUrls } from "./failure-reason.ts";
 import type { ProgressFigures } from "./worker-link.ts";
 
 const MISMATCH_SAMPLES = 5;
-const GOING_AWAY = 1001;
 
 const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
@@ -167,5 +167,5 @@ export class ClientRecorder implements Recorder {
 function normalize(reason: string): string {
   const m = reason.match(/^(connect|dropped): (.*)$/s);
   if (m?.[1] === "connect") return `connect: ${failureReason(m[2])}`;
-  return reason.replace(/\s*(to )?'?wss?:\/\/[^\s']*'?/g, "");
+  return withoutUrls(reason);
 }
