@@ -3,7 +3,7 @@
  * server (2 workers) with the seed's traffic; its RSS (from /proc) is fitted against its open
  * sockets, as the server's is in server-memory.ts.
  *
- *   node --import tsx bench/client-memory.ts --runtime node --connections 15000
+ *   node --import tsx bench/client-memory.ts --runtime node --connections 15000 [--websocket lean]
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "15000" },
     rate: { type: "string", default: "2000" },
     hold: { type: "string", default: "15" },
+    websocket: { type: "string", default: "runtime" },
   },
 });
 const runtime = values.runtime as RuntimeName;
@@ -33,7 +34,7 @@ const client = start([
   CLIENT,
   server.url,
   ...["--connections", String(connections), "--rate", values.rate!, "--duration", String(duration)],
-  ...["--workers", "1", "--targets", "127.0.0.1-2", "--json"],
+  ...["--workers", "1", "--targets", "127.0.0.1-2", "--websocket", values.websocket!, "--json"],
 ]);
 const pid = client.proc.pid!;
 const samples: [number, number][] = [];
@@ -56,7 +57,7 @@ const report = JSON.parse(client.stdout());
 const peakRss = Math.max(...samples.map(([, r]) => r));
 const kb = (b: number) => (b / 1024).toFixed(2);
 console.log(
-  `| ${runtime} ${report.runtime.version} | ${report.peakOpen} | ${kb(slope(samples))} | ${
+  `| ${runtime} ${report.runtime.version}, ${values.websocket} | ${report.peakOpen} | ${kb(slope(samples))} | ${
     kb((peakRss - idle) / connections)
   } | ` +
     `${(idle / 2 ** 20).toFixed(0)} → ${

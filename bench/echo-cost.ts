@@ -4,6 +4,7 @@
  * server (one worker) with the raw baseline on the same runtime.
  *
  *   node --import tsx bench/echo-cost.ts --runtime bun --layer raw --connections 15000 --interval 1
+ *   (--client R and --websocket lean: the client side's figure for another load generator)
  */
 import { parseArgs } from "node:util";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     runtime: { type: "string", default: "bun" },
     layer: { type: "string", default: "hono" },
     client: { type: "string", default: "bun" },
+    websocket: { type: "string", default: "runtime" },
     connections: { type: "string", default: "15000" },
     interval: { type: "string", default: "1" },
     window: { type: "string", default: "10" },
@@ -62,7 +64,8 @@ const client = start([
   scenarioHost?.url ?? url,
   ...(scenarioHost ? ["--ports", url.split(":")[2]] : []),
   ...["--connections", String(connections), "--rate", "5000", "--interval", String(interval), "--workers", "1"],
-  ...["--targets", "127.0.0.1-4", "--duration", String(rampSeconds + window + 5), "--json"],
+  ...["--targets", "127.0.0.1-4", "--duration", String(rampSeconds + window + 5), "--websocket", values.websocket!],
+  "--json",
 ]);
 await new Promise((r) => setTimeout(r, rampSeconds * 1000));
 const fullRss = await rss();
@@ -84,5 +87,5 @@ console.log(
     Math.round(connections / interval)
   } | ${us(s1 - s0)} | ${Math.round(((s1 - s0) / seconds) * 100)}% | ${
     us(c1 - c0)
-  } (${values.client}) | ${report.failed} | ${report.mismatched} | ${report.rttSteady.p99} |`,
+  } (${values.client}, ${values.websocket}) | ${report.failed} | ${report.mismatched} | ${report.rttSteady.p99} |`,
 );

@@ -45,7 +45,7 @@ export function assignments(options: ClientOptions, workers: number): WorkerAssi
 export interface Coordinated {
   figures(): ProgressFigures;
   /** Resolves when every worker has ended, with the merged report (less runtime, scenario, seconds). */
-  done: Promise<Omit<ClientReport, "runtime" | "scenario" | "target" | "seconds">>;
+  done: Promise<Omit<ClientReport, "runtime" | "websocket" | "scenario" | "target" | "seconds">>;
   /** Passes Ctrl-C on to the workers; `force` ends them at once. */
   interrupt(force: boolean): void;
 }
@@ -80,7 +80,7 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
     const rtt = histogram();
     const rttSteady = histogram();
     const connect = histogram();
-    const merged: Omit<ClientReport, "runtime" | "scenario" | "target" | "seconds"> = {
+    const merged: Omit<ClientReport, "runtime" | "websocket" | "scenario" | "target" | "seconds"> = {
       opened: 0,
       failed: 0,
       failures: {},

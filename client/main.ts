@@ -40,7 +40,7 @@ if (!options) {
   process.exit(0);
 }
 
-const choice = await pickWebSocket(options.insecure);
+const choice = await pickWebSocket(options.insecure, options.websocket);
 if (choice.relaunch) {
   const code = await relaunch(choice.relaunch, process.argv.slice(2));
   process.exit(code);
@@ -77,7 +77,13 @@ if (assignment !== undefined) {
   const local = runLocal(scenario.run, choice.WebSocket, { ...options, ...share }, stop, (r) => (recorder = r));
   const done = await local;
   clearInterval(ticker);
-  const report = done.report({ runtime: choice.runtime, scenario, target: share.connections, seconds: 0 });
+  const report = done.report({
+    runtime: choice.runtime,
+    websocket: choice.label,
+    scenario,
+    target: share.connections,
+    seconds: 0,
+  });
   const result: WorkerResult = {
     report,
     rtt: encodeHistogram(done.rtt),
@@ -127,13 +133,19 @@ process.on("SIGINT", () => {
 });
 whenOrphaned(() => onInterrupt(false));
 
-let counts: Omit<ClientReport, "runtime" | "scenario" | "target" | "seconds">;
+let counts: Omit<ClientReport, "runtime" | "websocket" | "scenario" | "target" | "seconds">;
 if (workers === 1) {
   let recorder: import("./recorder.ts").ClientRecorder | undefined;
   const progress = startProgress(() => recorder!.figures(), options.connections);
   const done = await runLocal(scenario.run, choice.WebSocket, options, stop, (r) => (recorder = r));
   progress.stop();
-  counts = done.report({ runtime: choice.runtime, scenario, target: options.connections, seconds: 0 });
+  counts = done.report({
+    runtime: choice.runtime,
+    websocket: choice.label,
+    scenario,
+    target: options.connections,
+    seconds: 0,
+  });
 } else {
   const team = coordinate(options, choice, scenario.sha256, workers);
   onInterrupt = (force) => team.interrupt(force);
@@ -145,6 +157,7 @@ if (workers === 1) {
 const report: ClientReport = {
   ...counts,
   runtime: choice.runtime,
+  websocket: choice.label,
   scenario: { url: scenario.url, sha256: scenario.sha256 },
   target: options.connections,
   seconds: Math.round((performance.now() - startedAt) / 100) / 10,

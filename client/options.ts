@@ -26,6 +26,8 @@ export interface ClientOptions {
   scenarioSha256?: string;
   /** Accept any TLS certificate (self-signed test certificates). */
   insecure: boolean;
+  /** Whose WebSocket client: the runtime's own (ws on Node), or our lean one (--websocket). */
+  websocket: WebSocketKind;
   json: boolean;
 }
 
@@ -48,10 +50,15 @@ export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/cl
   --scenario FILE     run this local scenario module (JavaScript) instead of fetching URL/scenario
   --scenario-sha256 HEX  refuse to run any scenario whose sha256 is not HEX
   --insecure          accept any TLS certificate (self-signed test certificates) for https/wss
+  --websocket KIND    runtime: the runtime's own WebSocket (ws on Node); lean: our own on node:net,
+                      a few KB lighter per socket on every runtime (default runtime)
   --json              print the result as one JSON object on stdout
   -h, --help          show this help
 The client fetches URL/scenario and RUNS IT, with this process's permissions: only point it at a
 server you trust, pin what it may run with --scenario-sha256, or run your own with --scenario.`;
+
+export const WEBSOCKET_KINDS = ["runtime", "lean"] as const;
+export type WebSocketKind = typeof WEBSOCKET_KINDS[number];
 
 export class UsageError extends Error {}
 
@@ -116,6 +123,7 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
         scenario: { type: "string" },
         "scenario-sha256": { type: "string" },
         insecure: { type: "boolean", default: false },
+        websocket: { type: "string", default: "runtime" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
@@ -155,6 +163,13 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
     scenarioFile: v.scenario,
     scenarioSha256: sha256Pin(v["scenario-sha256"]),
     insecure: v.insecure,
+    websocket: websocketKind(v.websocket),
     json: v.json,
   };
+}
+
+function websocketKind(text: string): WebSocketKind {
+  const kind = WEBSOCKET_KINDS.find((k) => k === text);
+  if (!kind) throw new UsageError(`--websocket must be one of ${WEBSOCKET_KINDS.join(", ")}, got "${text}"`);
+  return kind;
 }

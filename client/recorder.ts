@@ -139,7 +139,7 @@ export class ClientRecorder implements Recorder {
     };
   }
 
-  report(base: Pick<ClientReport, "runtime" | "scenario" | "target" | "seconds">): ClientReport {
+  report(base: Pick<ClientReport, "runtime" | "websocket" | "scenario" | "target" | "seconds">): ClientReport {
     return {
       ...base,
       opened: this.openedCount,

@@ -4,6 +4,8 @@
  */
 import process from "node:process";
 import type { WebSocketConstructor } from "../src/scenario-contract.ts";
+import { LeanWebSocket } from "./lean-websocket.ts";
+import type { WebSocketKind } from "./options.ts";
 
 export interface SocketChoice {
   runtime: { name: string; version: string };
@@ -22,38 +24,40 @@ export interface SocketChoice {
 /** Set in a relaunched Deno client: the flag is on, do not relaunch again. */
 const INSECURE_ENV = "C512K_INSECURE";
 
-/** `insecure`: accept any TLS certificate (--insecure). */
-export async function pickWebSocket(insecure: boolean): Promise<SocketChoice> {
+/** `insecure`: accept any TLS certificate (--insecure). `kind`: the runtime's client or ours. */
+export async function pickWebSocket(insecure: boolean, kind: WebSocketKind = "runtime"): Promise<SocketChoice> {
   const g = globalThis as unknown as {
     Bun?: { version: string };
     Deno?: { version: { deno: string } };
     WebSocket?: WebSocketConstructor;
   };
   const script = process.argv[1];
+  const lean = kind === "lean";
+  // Node's tls (under ws, undici and the lean client) and Bun's fetch and WebSocket read this at
+  // connect time; workers inherit it.
+  if (insecure) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
   if (g.Deno && g.WebSocket) {
+    // Even with the lean client, which takes rejectUnauthorized itself: the scenario's fetch is Deno's.
     const flags = insecure ? ["run", "-A", "--unsafely-ignore-certificate-errors"] : ["run", "-A"];
     const selfCommand = [process.execPath, ...flags, script];
     const relaunch = insecure && process.env[INSECURE_ENV] !== "1" ? selfCommand : undefined;
     if (insecure) process.env[INSECURE_ENV] = "1";
     return {
       runtime: { name: "deno", version: g.Deno.version.deno },
-      WebSocket: g.WebSocket,
-      label: "Deno's WebSocket",
+      ...(lean ? LEAN : { WebSocket: g.WebSocket, label: "Deno's WebSocket" }),
       selfCommand,
       relaunch,
     };
   }
-  // Node's tls (under ws and undici) and Bun's fetch and WebSocket read this at connect time;
-  // workers inherit it.
-  if (insecure) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
   if (g.Bun && g.WebSocket) {
     return {
       runtime: { name: "bun", version: g.Bun.version },
-      WebSocket: g.WebSocket,
-      label: "Bun's WebSocket",
+      ...(lean ? LEAN : { WebSocket: g.WebSocket, label: "Bun's WebSocket" }),
       selfCommand: [process.execPath, script],
     };
   }
+  const runtime = { name: "node", version: process.versions.node };
+  if (lean) return { runtime, ...LEAN, selfCommand: [process.execPath, script] };
   // Node 20 has no global WebSocket; ws is bundled into dist/client.js. Compression off: the
   // server never negotiates it, and offering it costs a zlib context per socket in ws.
   const { WebSocket: WS } = await import("ws");
@@ -63,9 +67,11 @@ export async function pickWebSocket(insecure: boolean): Promise<SocketChoice> {
     }
   }
   return {
-    runtime: { name: "node", version: process.versions.node },
+    runtime,
     WebSocket: NodeWebSocket as unknown as WebSocketConstructor,
     label: "ws",
     selfCommand: [process.execPath, script],
   };
 }
+
+const LEAN = { WebSocket: LeanWebSocket as WebSocketConstructor, label: "lean (node:net)" };

@@ -11,6 +11,8 @@ export interface Percentiles {
 export interface ClientReport {
   /** The runtime that ran the client. */
   runtime: { name: string; version: string };
+  /** Whose WebSocket client it used: the runtime's ("Bun's WebSocket", "ws"), or "lean (node:net)". */
+  websocket: string;
   scenario: { url: string; sha256: string };
   target: number;
   /** Sockets whose handshake completed. */

@@ -20,6 +20,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const USAGE = `usage: npm run experiment -- [options]
   --runtime R           server runtime: node, deno or bun (default bun)
   --client-runtime R    client runtime (default bun)
+  --websocket KIND      the client's WebSocket: runtime (its own) or lean (ours, node:net) (default runtime)
   --connections N       sockets to hold (default 512000)
   --hold S              seconds to hold them with the seed's traffic (default 60)
   --rate N              connections opened per second, all client workers together (default 5000)
@@ -32,6 +33,9 @@ const USAGE = `usage: npm run experiment -- [options]
   --out FILE            the JSON report (default results/experiment-RUNTIME-N-TIME.json)
   --json                print the report as one JSON object instead of the table`;
 
+/** Environment variables that tune a runtime: the report names them, as they change the figures. */
+const TUNING_ENV = /^(BUN_|MIMALLOC_|UV_|DENO_V8|NODE_OPTIONS$|NODE_CLUSTER_SCHED_POLICY$)/;
+
 function fail(message: string): never {
   console.error(`c512k experiment: ${message}\n${USAGE}`);
   process.exit(2);
@@ -43,6 +47,7 @@ try {
     options: {
       runtime: { type: "string", default: "bun" },
       "client-runtime": { type: "string", default: "bun" },
+      websocket: { type: "string", default: "runtime" },
       connections: { type: "string", default: "512000" },
       hold: { type: "string", default: "60" },
       rate: { type: "string", default: "5000" },
@@ -156,7 +161,7 @@ const clientWorkers = values["client-workers"] === "auto" ? [] : ["--workers", v
 const client = launch([
   ...["client", "--runtime", values["client-runtime"], url, "--connections", String(connections)],
   ...["--rate", String(rate), "--max-pending", String(maxPending), "--interval", values.interval],
-  ...["--targets", targets, ...clientWorkers, "--json"],
+  ...["--targets", targets, ...clientWorkers, "--websocket", values.websocket, "--json"],
 ]);
 const startedAt = performance.now();
 const clientRss = () => processTree(client.pid!).reduce((s, pid) => s + rssBytes(pid), 0);
@@ -243,6 +248,8 @@ const result: ExperimentReport = {
   serverVersion: idle.version,
   clientRuntime: values["client-runtime"],
   clientVersion: report?.runtime.version ?? "?",
+  websocket: report?.websocket ?? values.websocket,
+  env: Object.fromEntries(Object.entries(process.env).filter(([k]) => TUNING_ENV.test(k)) as [string, string][]),
   workers: { server: idle.workers.length, client: clientTree === 1 ? 1 : clientTree - 1 },
   targets,
   target: connections,

@@ -24,6 +24,10 @@ export interface ExperimentReport {
   serverVersion: string;
   clientRuntime: string;
   clientVersion: string;
+  /** Whose WebSocket client the load used (--websocket). */
+  websocket: string;
+  /** Runtime tuning read from the environment (BUN_*, MIMALLOC_*, NODE_*, UV_*, DENO_*): part of the setup. */
+  env: Record<string, string>;
   workers: { server: number; client: number };
   targets: string;
   target: number;
@@ -85,7 +89,11 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
   const table = new Table({ head: ["figure", "value"], ...(color ? {} : { style: { head: [], border: [] } }) });
   table.push(
     ["server", `${r.runtime} ${r.serverVersion}, ${r.workers.server} workers`],
-    ["client", `${r.clientRuntime} ${r.clientVersion}, ${r.workers.client} workers, targets ${r.targets}`],
+    [
+      "client",
+      `${r.clientRuntime} ${r.clientVersion} (${r.websocket}), ${r.workers.client} workers, targets ${r.targets}`,
+    ],
+    ["environment", Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(" ") || "(no tuning)"],
     ["peak concurrent sockets", `${n(r.peak)} of ${n(r.target)}`],
     ["failed / mismatched / unanswered", `${n(r.failed)} / ${n(r.mismatched)} / ${n(r.unanswered)}`],
     ["messages sent / answered", `${n(r.sent)} / ${n(r.answered)}`],
@@ -94,7 +102,10 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
     ["server heap per socket", kb(r.heapBytesPerSocket)],
     ["client RSS per socket", kb(r.clientBytesPerSocket)],
     ["kernel per socket end", kb(r.kernelBytesPerSocket)],
-    ["CPU over the hold (% of one core)", `server ${r.cpu.server}%, client ${r.cpu.client}%`],
+    [
+      "CPU over the hold (% of one core)",
+      r.cpu.server === null ? "no hold" : `server ${r.cpu.server}%, client ${r.cpu.client}%`,
+    ],
     ["echo round trip, steady (ms)", `p50 ${r.rtt.p50}, p99 ${r.rtt.p99}, p99.9 ${r.rtt.p999}`],
     ["handshake (ms)", `p50 ${r.connect.p50}, p99 ${r.connect.p99}, max ${r.connect.max}`],
     ["hold", `${r.holdSeconds} s`],

@@ -8,6 +8,8 @@ import { startServer, type TestServer } from "./_server.ts";
 
 const SOCKETS = 200;
 const MESSAGES = 3;
+/** The runtime's own client, and ours (client/lean-websocket.ts). */
+const WEBSOCKETS = ["runtime", "lean"];
 
 for (const serverRuntime of RUNTIMES) {
   describe(`client against the server on ${serverRuntime}`, () => {
@@ -20,32 +22,35 @@ for (const serverRuntime of RUNTIMES) {
     });
 
     for (const clientRuntime of RUNTIMES) {
-      it(`on ${clientRuntime}: ${SOCKETS} sockets × ${MESSAGES} messages, all answered, none wrong`, async () => {
-        const { code, stdout, output } = await run([
-          ...runCommand(clientRuntime),
-          CLIENT,
-          server.url,
-          ...["--connections", String(SOCKETS), "--messages", String(MESSAGES)],
-          ...["--interval", "0.2", "--rate", "2000", "--json"],
-        ]);
-        assert.equal(code, 0, output);
-        const report = JSON.parse(stdout) as ClientReport;
-        assert.equal(report.runtime.name, clientRuntime);
-        assert.deepEqual(
-          [
-            report.opened,
-            report.peakOpen,
-            report.failed,
-            report.sent,
-            report.answered,
-            report.mismatched,
-            report.unanswered,
-          ],
-          [SOCKETS, SOCKETS, 0, SOCKETS * MESSAGES, SOCKETS * MESSAGES, 0, 0],
-        );
-        assert.ok(report.rtt.p50 > 0 && report.rtt.p99 >= report.rtt.p50 && report.rtt.max >= report.rtt.p99);
-        assert.ok(report.connect.p50 > 0);
-      });
+      for (const websocket of WEBSOCKETS) {
+        it(`on ${clientRuntime}, ${websocket} WebSocket: ${SOCKETS} sockets × ${MESSAGES} messages, all answered, none wrong`, async () => {
+          const { code, stdout, output } = await run([
+            ...runCommand(clientRuntime),
+            CLIENT,
+            server.url,
+            ...["--connections", String(SOCKETS), "--messages", String(MESSAGES)],
+            ...["--interval", "0.2", "--rate", "2000", "--websocket", websocket, "--json"],
+          ]);
+          assert.equal(code, 0, output);
+          const report = JSON.parse(stdout) as ClientReport;
+          assert.equal(report.runtime.name, clientRuntime);
+          assert.equal(report.websocket === "lean (node:net)", websocket === "lean");
+          assert.deepEqual(
+            [
+              report.opened,
+              report.peakOpen,
+              report.failed,
+              report.sent,
+              report.answered,
+              report.mismatched,
+              report.unanswered,
+            ],
+            [SOCKETS, SOCKETS, 0, SOCKETS * MESSAGES, SOCKETS * MESSAGES, 0, 0],
+          );
+          assert.ok(report.rtt.p50 > 0 && report.rtt.p99 >= report.rtt.p50 && report.rtt.max >= report.rtt.p99);
+          assert.ok(report.connect.p50 > 0);
+        });
+      }
     }
   });
 }

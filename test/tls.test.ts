@@ -1,6 +1,10 @@
 /** TLS: https:// and wss:// on every server runtime, with a certificate made at test time. */
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { bundleScenario } from "../adapters/_scenario-bundle.ts";
 import type { ClientReport } from "../src/client-report.ts";
 import { makeCertificate } from "./_certificate.ts";
 import { run } from "./_process.ts";
@@ -62,17 +66,36 @@ describe("TLS", () => {
       await server?.stop("SIGKILL");
     });
     for (const runtime of RUNTIMES) {
-      it(`client on ${runtime} with --insecure`, async () => {
-        const wss = server.url.replace("https:", "wss:");
-        const { code, output, stdout } = await clientRun(
+      for (const websocket of ["runtime", "lean"]) {
+        it(`client on ${runtime} with --insecure, ${websocket} WebSocket`, async () => {
+          const wss = server.url.replace("https:", "wss:");
+          const { code, output, stdout } = await clientRun(
+            runtime,
+            wss,
+            "--insecure",
+            ...["--websocket", websocket],
+            ...SMALL_RUN,
+          );
+          assert.equal(code, 0, output);
+          const report = JSON.parse(stdout.trim().split("\n").pop()!) as ClientReport;
+          assert.deepEqual([report.opened, report.answered, report.mismatched], [20, 40, 0]);
+        });
+      }
+    }
+    for (const runtime of RUNTIMES) {
+      it(`the lean WebSocket on ${runtime} checks the certificate: without --insecure every connect fails`, async () => {
+        // A local scenario: the scenario's own fetch would refuse the certificate first.
+        const file = join(mkdtempSync(join(tmpdir(), "c512k-")), "seed.js");
+        writeFileSync(file, (await bundleScenario()).code);
+        const { stdout } = await clientRun(
           runtime,
-          wss,
-          "--insecure",
+          server.url.replace("https:", "wss:"),
+          ...["--websocket", "lean", "--scenario", file],
           ...SMALL_RUN,
         );
-        assert.equal(code, 0, output);
         const report = JSON.parse(stdout.trim().split("\n").pop()!) as ClientReport;
-        assert.deepEqual([report.opened, report.answered, report.mismatched], [20, 40, 0]);
+        assert.deepEqual([report.opened, report.failed], [0, 20]);
+        assert.match(Object.keys(report.failures).join(), /certificate|SELF_SIGNED|self.signed/i);
       });
     }
   });
