@@ -204,6 +204,12 @@ for (;;) {
   }
   await new Promise((r) => setTimeout(r, 1_000));
 }
+if (client.exitCode !== null && client.exitCode !== 0 && !interrupted) {
+  // Nothing to report: say why, in the client's words, rather than a table of zeros.
+  await stopChild(server, "SIGTERM", 60_000);
+  console.error(`c512k experiment: the client exited with code ${client.exitCode}:\n${client.output().trim()}`);
+  process.exit(1);
+}
 rampEnd = samples[samples.length - 1].t;
 const rampStart = samples.find((s) => s.accepted > 0)?.t ?? 0;
 log(`ramp over after ${rampEnd.toFixed(1)} s at ${samples[samples.length - 1].open} open; holding ${hold} s`);

@@ -74,6 +74,18 @@ describe("experiment", () => {
     }
   });
 
+  it("when the client refuses its flags, says so in the client's words, exits 1 and leaves nothing running", async () => {
+    const child = start([...EXPERIMENT, "--runtime", "bun", "--connections", "100", "--interval", "100000"]);
+    assert.equal(await child.exited, 1, child.output());
+    assert.match(
+      child.output(),
+      /the client exited with code 2:[\s\S]*--interval must be a number from 0\.001 to 86400/,
+    );
+    const port = Number(child.output().match(/server on bun at http:\/\/127\.0\.0\.1:(\d+)/)![1]);
+    assert.ok(await refused(port), "the server is gone");
+    assert.deepEqual(processesNaming(port), []);
+  });
+
   it("on Ctrl-C stops the client and the server it started, and still reports", async () => {
     const dir = mkdtempSync(join(tmpdir(), "c512k-exp-"));
     try {
