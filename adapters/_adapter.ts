@@ -46,8 +46,8 @@ export interface Adapter {
   // deno-lint-ignore no-explicit-any -- each runtime's helper has its own raw socket type
   upgradeWebSocket: UpgradeWebSocket<any, any>;
   serve(app: Hono, options: ServeOptions): Promise<RunningServer>;
-  /** Starts this same server entry again as a worker, with `env` added. */
-  startWorker(env: Record<string, string>): WorkerProcess;
+  /** Starts this same server entry again as a worker, with `env` added; `workers` in all. */
+  startWorker(env: Record<string, string>, workers: number): WorkerProcess;
 }
 
 /** RSS and JS heap where the runtime has Node's `process.memoryUsage` (Node, Bun). */

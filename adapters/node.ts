@@ -82,8 +82,14 @@ export const adapter: Adapter = {
     });
   },
   // Node 20 cannot set SO_REUSEPORT, so workers are cluster workers: the primary owns the
-  // listening socket and hands each accepted connection to a worker, round-robin.
-  startWorker(env) {
+  // listening socket and hands each accepted connection to a worker, round-robin. With one
+  // worker there is nothing to balance, and that hand-off is what halved Node's accept rate
+  // against the raw baseline (BENCHMARKS.md, "Node's accept rate with cluster workers"): the
+  // one worker accepts for itself. NODE_CLUSTER_SCHED_POLICY, if set, still decides.
+  startWorker(env, workers) {
+    if (workers === 1 && !process.env.NODE_CLUSTER_SCHED_POLICY) {
+      cluster.schedulingPolicy = cluster.SCHED_NONE;
+    }
     cluster.setupPrimary({ silent: true });
     const worker = cluster.fork(env);
     const child = worker.process;
