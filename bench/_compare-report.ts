@@ -50,6 +50,10 @@ export interface CompareReport {
     command: string;
     connections: number;
     hold: number;
+    /** Processes per server and for the client; the load generators measured at clientConnections. */
+    serverWorkers: number;
+    clientWorkers: number;
+    clientConnections: number;
     clientRuntime: string;
     machine: { cpu: string; cores: number; memoryBytes: number; kernel: string; openFiles: number };
     versions: Record<string, string>;
@@ -72,7 +76,9 @@ export function formatMarkdown(r: CompareReport): string {
     "",
     `\`${r.meta.command}\` on ${r.meta.machine.cpu}, ${r.meta.machine.cores} cores, ` +
     `${Math.round(r.meta.machine.memoryBytes / 2 ** 30)} GiB, Linux ${r.meta.machine.kernel}, ` +
-    `open files ${r.meta.machine.openFiles}; client on ${r.meta.clientRuntime}.`,
+    `open files ${r.meta.machine.openFiles}; ${r.meta.serverWorkers} process(es) per server, client on ` +
+    `${r.meta.clientRuntime} in ${r.meta.clientWorkers}; load generators measured at ` +
+    `${r.meta.clientConnections} sockets, one process each.`,
     "",
     "| server | RSS/socket (KB) | vs raw | heap/socket (KB) | accepts/s | vs raw | CPU s per 10k accepts | CPU % steady | rtt p50 / p99 / p99.9 (ms) | start-up (ms) | errors |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -17,6 +17,10 @@ export interface ServerPlan {
   tls?: { cert: string; key: string };
   connections: number;
   hold: number;
+  /** Server processes: the Hono server's --workers, or that many raw servers, one port each. */
+  serverWorkers: number;
+  /** Client processes (the client's --workers). */
+  clientWorkers: number;
   /** The runtime that runs the client. */
   client: RuntimeName;
   /** Where the client fetches its scenario when the server has none (raw): a Hono server's URL. */
@@ -29,15 +33,35 @@ const STALL_MS = 15_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Asks `pid` for its memory after GC and waits for the answer line on `child`'s output. */
-async function memorySample(child: Child, pid: number): Promise<MemorySample> {
-  const seen = [...child.output().matchAll(MEMORY_LINE)].length;
-  process.kill(pid, "SIGUSR2");
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(20)) {
-    const lines = [...child.output().matchAll(MEMORY_LINE)];
-    if (lines.length > seen) return JSON.parse(lines[seen][1]) as MemorySample;
-  }
-  throw new Error(`no memory line from pid ${pid} within 30 s:\n${child.output().slice(-2000)}`);
+/** A process that holds sockets, and the child whose output carries its memory lines. */
+interface Member {
+  child: Child;
+  pid: number;
+}
+
+/**
+ * Asks every member for its memory after GC (SIGUSR2) and sums the answers: a Hono server's
+ * workers all answer on the supervisor's output, each raw server on its own.
+ */
+async function memorySample(members: Member[]): Promise<MemorySample> {
+  const byChild = new Map<Child, number[]>();
+  for (const m of members) byChild.set(m.child, [...(byChild.get(m.child) ?? []), m.pid]);
+  const answers = await Promise.all([...byChild].map(async ([child, pids]) => {
+    const seen = [...child.output().matchAll(MEMORY_LINE)].length;
+    for (const pid of pids) process.kill(pid, "SIGUSR2");
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(20)) {
+      const lines = [...child.output().matchAll(MEMORY_LINE)];
+      if (lines.length >= seen + pids.length) {
+        return lines.slice(seen, seen + pids.length).map((l) => JSON.parse(l[1]) as MemorySample);
+      }
+    }
+    throw new Error(`no memory line from pids ${pids.join(", ")} within 30 s:\n${child.output().slice(-2000)}`);
+  }));
+  return answers.flat().reduce((a, b) => ({
+    open: a.open + b.open,
+    rss: a.rss + b.rss,
+    heapUsed: a.heapUsed + b.heapUsed,
+  }));
 }
 
 export function serverName(runtime: RuntimeName, layer: string, tls: boolean): string {
@@ -47,23 +71,24 @@ export function serverName(runtime: RuntimeName, layer: string, tls: boolean): s
 export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
   const { runtime, layer, tls, connections, hold } = plan;
   const t0 = performance.now();
-  let server: Child;
+  const children: Child[] = [];
+  let members: Member[];
   let url: string;
-  let socketsPid: number;
-  let version: string;
+  let version = "";
   const clientArgs: string[] = [];
   if (layer === "raw") {
-    const port = await freePort();
+    // One raw server per worker, each on its own port; the client spreads over the ports.
+    const ports = await Promise.all(Array.from({ length: plan.serverWorkers }, () => freePort()));
     // Node 20 cannot run TypeScript: tsx loads the raw file there, in the same process.
     const command = runtime === "node" ? [process.execPath, "--import", "tsx"] : runCommand(runtime);
-    server = start([...command, `${ROOT}bench/raw/${runtime}.ts`, String(port)]);
-    [, version] = await waitFor(server, /listening on \S+ \(raw \w+ ([^)]+)\)/);
-    socketsPid = server.proc.pid!;
+    for (const port of ports) children.push(start([...command, `${ROOT}bench/raw/${runtime}.ts`, String(port)]));
+    for (const child of children) [, version] = await waitFor(child, /listening on \S+ \(raw \w+ ([^)]+)\)/);
+    members = children.map((child) => ({ child, pid: child.proc.pid! }));
     url = plan.scenarioHost;
-    clientArgs.push("--ports", String(port));
+    clientArgs.push("--ports", ports.join(","));
   } else {
     const tlsArgs = tls ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : [];
-    server = start([
+    const server = start([
       ...runCommand(runtime),
       serverEntry(runtime),
       "--host",
@@ -71,25 +96,31 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
       "--port",
       "0",
       "--workers",
-      "1",
+      String(plan.serverWorkers),
       ...tlsArgs,
     ]);
+    children.push(server);
     const [, scheme, port] = await waitFor(server, /listening on (https?):\/\/[\d.]+:(\d+) \(/);
     url = `${scheme}://127.0.0.1:${port}`;
     if (tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"; // our own /stats, same certificate
-    const stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
-    socketsPid = stats.workers[0].pid;
+    let stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+    for (const until = Date.now() + 10_000; stats.workers.length < plan.serverWorkers && Date.now() < until;) {
+      await sleep(200);
+      stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+    }
+    members = stats.workers.map((w) => ({ child: server, pid: w.pid }));
     version = stats.version;
     if (tls) clientArgs.push("--insecure");
   }
   const startupMs = performance.now() - t0;
-  const serverPids = () => processTree(server.proc.pid!);
+  const serverPids = () => children.flatMap((c) => processTree(c.proc.pid!));
   const cpu = () => serverPids().reduce((s, p) => s + cpuSeconds(p), 0);
+  const openFiles = () => members.reduce((s, m) => s + openFileCount(m.pid), 0);
 
   try {
     await sleep(500);
-    const baseFds = openFileCount(socketsPid);
-    const samples = [await memorySample(server, socketsPid)];
+    const baseFds = openFiles();
+    const samples = [await memorySample(members)];
     // Spread over 5,000 sockets per loopback address: past ~14,000 per destination, connect()
     // itself slows (BENCHMARKS.md, "Ephemeral ports"), which would be measured as the server's.
     const addresses = Math.max(1, Math.ceil(connections / 5_000));
@@ -98,7 +129,8 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
       CLIENT,
       url,
       ...clientArgs,
-      ...["--connections", String(connections), "--rate", "100000", "--max-pending", "1000", "--workers", "1"],
+      ...["--connections", String(connections), "--rate", "100000", "--max-pending", "1000"],
+      ...["--workers", String(plan.clientWorkers)],
       ...["--targets", `127.0.0.1-${addresses}`, "--json"],
     ]);
     // Ramp: as fast as the client goes; GC samples at each quarter (up to 5 points in all).
@@ -110,14 +142,14 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
     let lastChange = performance.now();
     let quarter = 1;
     for (;;) {
-      const open = openFileCount(socketsPid) - baseFds;
+      const open = openFiles() - baseFds;
       const now = performance.now();
       if (open > 0 && !first) [first, cpuFirst] = [now, cpu()];
       if (open !== lastOpen) [lastOpen, lastChange] = [open, now];
       // A quarter passed (or several, on a fast ramp: then one sample for them all).
       if (quarter < 4 && open >= (connections * quarter) / 4 && open < connections) {
         while (quarter < 4 && open >= (connections * quarter) / 4) quarter++;
-        samples.push(await memorySample(server, socketsPid));
+        samples.push(await memorySample(members));
       }
       if (open >= connections || (first && now - lastChange > STALL_MS) || client.proc.exitCode !== null) {
         [full, cpuFull] = [lastChange, cpu()];
@@ -126,10 +158,10 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
       await sleep(50);
     }
     // The kernel has the connections before the app has opened them all: wait for the app.
-    let last = await memorySample(server, socketsPid);
+    let last = await memorySample(members);
     for (const until = Date.now() + 10_000; last.open < Math.min(lastOpen, connections) && Date.now() < until;) {
       await sleep(200);
-      last = await memorySample(server, socketsPid);
+      last = await memorySample(members);
     }
     samples.push(last);
     const peak = last.open;
@@ -164,10 +196,12 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
       samples,
     };
   } finally {
-    // SIGTERM first: the Hono supervisor then stops its worker itself.
-    server.proc.kill("SIGTERM");
-    const timer = setTimeout(() => server.proc.kill("SIGKILL"), 20_000);
-    await server.exited;
-    clearTimeout(timer);
+    // SIGTERM first: the Hono supervisor then stops its workers itself.
+    await Promise.all(children.map(async (child) => {
+      child.proc.kill("SIGTERM");
+      const timer = setTimeout(() => child.proc.kill("SIGKILL"), 20_000);
+      await child.exited;
+      clearTimeout(timer);
+    }));
   }
 }

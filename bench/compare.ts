@@ -25,8 +25,12 @@ const USAGE = `usage: npm run compare -- [options]
   --tls               also the Hono server over TLS (wss://, self-signed certificate made here)
   --clients LIST      client runtimes to measure as load generators (default all three; "none" skips)
   --client R          the client runtime that loads every server (default bun: the lightest)
-  --connections N     sockets per server (default 15000; one server process and one client
-                      process each, so at most ${socketsPerWorker()} here)
+  --connections N     sockets per server (default 15000; at most ${socketsPerWorker()} per process here,
+                      so past that give both of the flags below)
+  --server-workers N  server processes: the Hono server's --workers, or N raw servers on N ports
+                      (default 1)
+  --client-workers N  client processes (default 1); the load generators are still measured
+                      one process each, at ${socketsPerWorker()} sockets at most
   --hold S            seconds to hold them with the seed's traffic (default 30)
   --out DIR           where report.json, report.md and report.html go (default results/compare-DATE)`;
 
@@ -45,6 +49,8 @@ try {
       clients: { type: "string", default: RUNTIMES.join(",") },
       client: { type: "string", default: "bun" },
       connections: { type: "string", default: "15000" },
+      "server-workers": { type: "string", default: "1" },
+      "client-workers": { type: "string", default: "1" },
       hold: { type: "string", default: "30" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -67,14 +73,27 @@ const runtimes = list("runtimes", values.runtimes, RUNTIMES);
 const layers = list("layers", values.layers, ["hono", "raw"] as const);
 const clients = list("clients", values.clients, RUNTIMES);
 const [clientRuntime] = list("client", values.client, RUNTIMES);
+const whole = (flag: "server-workers" | "client-workers", max: number) => {
+  const n = Number(values[flag]);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    fail(`--${flag} must be a whole number from 1 to ${max}, got "${values[flag]}"`);
+  }
+  return n;
+};
+const serverWorkers = whole("server-workers", 256);
+const clientWorkers = whole("client-workers", 256);
 const connections = Number(values.connections);
 const hold = Number(values.hold);
-if (!Number.isInteger(connections) || connections < 10 || connections > socketsPerWorker()) {
+const most = socketsPerWorker() * Math.min(serverWorkers, clientWorkers);
+if (!Number.isInteger(connections) || connections < 10 || connections > most) {
   fail(
-    `--connections must be a whole number from 10 to ${socketsPerWorker()} (one process's share of its ` +
-      `${openFileLimit()} open files), got "${values.connections}"; for more, npm run experiment`,
+    `--connections must be a whole number from 10 to ${most} (${socketsPerWorker()} per process, one ` +
+      `process's share of its ${openFileLimit()} open files, times the fewer of --server-workers and ` +
+      `--client-workers), got "${values.connections}"`,
   );
 }
+/** The load generators are measured one process each. */
+const clientConnections = Math.min(connections, socketsPerWorker());
 if (!Number.isFinite(hold) || hold < 1) fail(`--hold must be a number of seconds from 1, got "${values.hold}"`);
 if (runtimes.length === 0 || layers.length === 0) fail("nothing to compare");
 const date = new Date().toISOString();
@@ -105,6 +124,8 @@ for (const plan of plans) {
       tls: plan.tls ? certificate : undefined,
       connections,
       hold,
+      serverWorkers,
+      clientWorkers,
       client: clientRuntime,
       scenarioHost,
     }),
@@ -112,8 +133,8 @@ for (const plan of plans) {
 }
 const clientFigures = [];
 for (const runtime of clients) {
-  log(`client on ${runtime}: ${connections} sockets against raw bun`);
-  clientFigures.push(await measureClient(runtime, connections, scenarioHost));
+  log(`client on ${runtime}: ${clientConnections} sockets against raw bun`);
+  clientFigures.push(await measureClient(runtime, clientConnections, scenarioHost));
 }
 
 const versions: Record<string, string> = { node: process.versions.node };
@@ -125,6 +146,9 @@ const report: CompareReport = {
     command: `npm run compare -- ${process.argv.slice(2).join(" ")}`.trim(),
     connections,
     hold,
+    serverWorkers,
+    clientWorkers,
+    clientConnections,
     clientRuntime: `${clientRuntime} ${versions[clientRuntime] ?? ""}`.trim(),
     machine: {
       cpu: os.cpus()[0]?.model ?? "unknown",
