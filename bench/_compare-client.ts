@@ -1,5 +1,5 @@
 /**
- * One client runtime of `npm run compare`: the client under that runtime opens the sockets as
+ * One client of `npm run compare` (a runtime, with its own WebSocket or the lean one): it opens the sockets as
  * fast as it can against the lightest server (raw Bun); its RSS is fitted against the sockets
  * the server holds, sampled as they open.
  */
@@ -14,6 +14,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function measureClient(
   runtime: RuntimeName,
+  websocket: "runtime" | "lean",
   connections: number,
   scenarioHost: string,
 ): Promise<ClientFigures> {
@@ -27,7 +28,8 @@ export async function measureClient(
       CLIENT,
       scenarioHost,
       ...["--ports", String(port), "--connections", String(connections), "--rate", "100000", "--max-pending", "1000"],
-      ...["--workers", "1", "--targets", `127.0.0.1-${Math.max(1, Math.ceil(connections / 5_000))}`, "--json"],
+      ...["--workers", "1", "--targets", `127.0.0.1-${Math.max(1, Math.ceil(connections / 5_000))}`],
+      ...["--websocket", websocket, "--json"],
     ]);
     const points: [number, number][] = [];
     let first = 0;
@@ -53,7 +55,9 @@ export async function measureClient(
     clearTimeout(timer);
     const report = JSON.parse(client.stdout().trim().split("\n").pop() ?? "{}") as ClientReport;
     return {
+      name: websocket === "lean" ? `${runtime} lean` : runtime,
       runtime,
+      websocket: report.websocket ?? websocket,
       version,
       // The first point is the process before any socket: the fit is over the ramp.
       bytesPerSocket: Math.round(slope(points.filter(([open]) => open > 0))),

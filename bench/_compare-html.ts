@@ -127,7 +127,9 @@ export function formatHtml(r: CompareReport): string {
     `<td data-field="startupMs">${s.startupMs}</td><td data-field="errors">${s.errors}</td></tr>`
   ).join("\n");
   const clientRows = r.clients.map((c) =>
-    `<tr data-client="${c.runtime}"><th>${c.runtime} ${esc(c.version)}</th><td data-field="bytesPerSocket">${
+    `<tr data-client="${esc(c.name)}"><th>${esc(c.name)} ${esc(c.version)} (${
+      esc(c.websocket)
+    })</th><td data-field="bytesPerSocket">${
       kb(c.bytesPerSocket)
     }</td><td data-field="connectRate">${c.connectRate}</td><td data-field="errors">${c.errors}</td></tr>`
   ).join("\n");

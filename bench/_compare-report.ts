@@ -30,12 +30,18 @@ export interface ServerFigures {
   startupMs: number;
   /** Failed sockets, wrong answers and unanswered messages, as the client counted them. */
   errors: number;
+  /** What the errors were: the client's failures by cause, and wrong or unanswered messages. */
+  errorKinds: Record<string, number>;
   peak: number;
   samples: MemorySample[];
 }
 
 export interface ClientFigures {
+  /** The runtime, and "lean" when the client used its own WebSocket (--websocket lean). */
+  name: string;
   runtime: "node" | "deno" | "bun";
+  /** Whose WebSocket client: the runtime's ("Bun's WebSocket", "ws") or "lean (node:net)". */
+  websocket: string;
   version: string;
   /** Slope of the client process's RSS against its open sockets. */
   bytesPerSocket: number;
@@ -96,7 +102,9 @@ export function formatMarkdown(r: CompareReport): string {
     lines.push("", "| client | RSS/socket (KB) | connects/s | errors |", "| --- | --- | --- | --- |");
     for (const c of r.clients) {
       lines.push(
-        `| ${c.runtime} ${c.version} | ${kb(c.bytesPerSocket)} | ${Math.round(c.connectRate)} | ${c.errors} |`,
+        `| ${c.name} ${c.version} (${c.websocket}) | ${kb(c.bytesPerSocket)} | ${
+          Math.round(c.connectRate)
+        } | ${c.errors} |`,
       );
     }
   }

@@ -192,6 +192,10 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
       rtt: { p50: report.rttSteady.p50, p99: report.rttSteady.p99, p999: report.rttSteady.p999 },
       startupMs: Math.round(startupMs),
       errors: report.failed + report.mismatched + report.unanswered,
+      errorKinds: Object.fromEntries(
+        Object.entries({ ...report.failures, mismatched: report.mismatched, unanswered: report.unanswered })
+          .filter(([, n]) => n > 0),
+      ),
       peak,
       samples,
     };

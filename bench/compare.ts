@@ -24,6 +24,8 @@ const USAGE = `usage: npm run compare -- [options]
   --layers LIST       hono, raw or both (default hono,raw)
   --tls               also the Hono server over TLS (wss://, self-signed certificate made here)
   --clients LIST      client runtimes to measure as load generators (default all three; "none" skips)
+  --client-websockets LIST  the load generators' WebSocket clients: runtime, lean or both
+                      (default runtime,lean)
   --client R          the client runtime that loads every server (default bun: the lightest)
   --connections N     sockets per server (default 15000; at most ${socketsPerWorker()} per process here,
                       so past that give both of the flags below)
@@ -48,6 +50,7 @@ try {
       tls: { type: "boolean", default: false },
       clients: { type: "string", default: RUNTIMES.join(",") },
       client: { type: "string", default: "bun" },
+      "client-websockets": { type: "string", default: "runtime,lean" },
       connections: { type: "string", default: "15000" },
       "server-workers": { type: "string", default: "1" },
       "client-workers": { type: "string", default: "1" },
@@ -73,6 +76,7 @@ const runtimes = list("runtimes", values.runtimes, RUNTIMES);
 const layers = list("layers", values.layers, ["hono", "raw"] as const);
 const clients = list("clients", values.clients, RUNTIMES);
 const [clientRuntime] = list("client", values.client, RUNTIMES);
+const clientWebsockets = list("client-websockets", values["client-websockets"], ["runtime", "lean"] as const);
 const whole = (flag: "server-workers" | "client-workers", max: number) => {
   const n = Number(values[flag]);
   if (!Number.isInteger(n) || n < 1 || n > max) {
@@ -133,8 +137,10 @@ for (const plan of plans) {
 }
 const clientFigures = [];
 for (const runtime of clients) {
-  log(`client on ${runtime}: ${clientConnections} sockets against raw bun`);
-  clientFigures.push(await measureClient(runtime, clientConnections, scenarioHost));
+  for (const websocket of clientWebsockets) {
+    log(`client on ${runtime} (${websocket} WebSocket): ${clientConnections} sockets against raw bun`);
+    clientFigures.push(await measureClient(runtime, websocket, clientConnections, scenarioHost));
+  }
 }
 
 const versions: Record<string, string> = { node: process.versions.node };

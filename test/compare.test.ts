@@ -22,7 +22,12 @@ describe("npm run compare", () => {
   let result: Awaited<ReturnType<typeof run>>;
   before(async () => {
     result = await run(
-      ["npm", "run", "compare", "--", "--connections", String(CONNECTIONS), "--hold", "3", "--tls", "--out", out],
+      [
+        ...["npm", "run", "compare", "--", "--connections", String(CONNECTIONS), "--hold", "3", "--tls"],
+        // Two processes a side: the multi-process path (memory summed over workers) is what
+        // the published comparisons use.
+        ...["--server-workers", "2", "--client-workers", "2", "--out", out],
+      ],
       { ms: 400_000 },
     );
     report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
@@ -38,8 +43,13 @@ describe("npm run compare", () => {
     const names = report.servers.map((s) => s.name).sort();
     const expected = ["node", "deno", "bun"].flatMap((r) => [`${r} hono`, `${r} raw`, `${r} hono tls`]).sort();
     assert.deepEqual(names, expected);
-    assert.deepEqual(report.clients.map((c) => c.runtime).sort(), ["bun", "deno", "node"]);
+    assert.deepEqual(
+      report.clients.map((c) => c.name).sort(),
+      ["bun", "bun lean", "deno", "deno lean", "node", "node lean"],
+    );
+    for (const c of report.clients) assert.equal(c.websocket === "lean (node:net)", c.name.endsWith(" lean"), c.name);
     assert.equal(report.meta.connections, CONNECTIONS);
+    assert.deepEqual([report.meta.serverWorkers, report.meta.clientWorkers], [2, 2]);
     assert.match(report.meta.command, /^npm run compare -- --connections 3000 /);
     for (const key of ["cpu", "kernel"] as const) assert.ok(report.meta.machine[key].length > 0);
     assert.ok(report.meta.machine.openFiles > 0 && report.meta.machine.cores > 0);
@@ -66,10 +76,11 @@ describe("npm run compare", () => {
       assert.ok(s.cpuPercentSteady >= 0, at("CPU %"));
       assert.ok(0 < s.rtt.p50 && s.rtt.p50 <= s.rtt.p99 && s.rtt.p99 <= s.rtt.p999, at("percentiles ordered"));
       assert.equal(s.errors, 0, at("no errors"));
+      assert.deepEqual(s.errorKinds, {}, at("no kinds of error"));
       assert.match(s.version, /^\d+\.\d+\.\d+/);
     }
     for (const c of report.clients) {
-      assert.ok(c.bytesPerSocket > 0 && c.connectRate > 0, `client ${c.runtime}`);
+      assert.ok(c.bytesPerSocket > 0 && c.connectRate > 0, `client ${c.name}`);
       assert.equal(c.errors, 0);
     }
   });
@@ -79,7 +90,9 @@ describe("npm run compare", () => {
     for (const s of report.servers) {
       assert.ok(md.includes(`| ${s.name} ${s.version} | ${kb(s.bytesPerSocket)} |`), s.name);
     }
-    for (const c of report.clients) assert.ok(md.includes(`| ${c.runtime} ${c.version} | ${kb(c.bytesPerSocket)} |`));
+    for (const c of report.clients) {
+      assert.ok(md.includes(`| ${c.name} ${c.version} (${c.websocket}) | ${kb(c.bytesPerSocket)} |`), c.name);
+    }
   });
 
   describe("report.html in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}` }, () => {
@@ -107,7 +120,7 @@ describe("npm run compare", () => {
         assert.equal(await cell("errors"), "0", s.name);
       }
       for (const c of report.clients) {
-        const cell = page.locator(`#clients tr[data-client="${c.runtime}"] td[data-field="connectRate"]`);
+        const cell = page.locator(`#clients tr[data-client="${c.name}"] td[data-field="connectRate"]`);
         assert.equal(await cell.innerText(), String(c.connectRate));
       }
     });
