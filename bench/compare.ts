@@ -24,6 +24,8 @@ const USAGE = `usage: npm run compare -- [options]
   --layers LIST       hono, raw or both (default hono,raw)
   --tls               also the Hono server over TLS (wss://, self-signed certificate made here)
   --clients LIST      client runtimes to measure as load generators (default all three; "none" skips)
+  --client-connections N  sockets for each load generator's own measurement (default the
+                      smaller of --connections and ${socketsPerWorker()})
   --client-websockets LIST  the load generators' WebSocket clients: runtime, lean or both
                       (default runtime,lean)
   --client R          the client runtime that loads every server (default bun: the lightest)
@@ -51,6 +53,7 @@ try {
       clients: { type: "string", default: RUNTIMES.join(",") },
       client: { type: "string", default: "bun" },
       "client-websockets": { type: "string", default: "runtime,lean" },
+      "client-connections": { type: "string" },
       connections: { type: "string", default: "15000" },
       "server-workers": { type: "string", default: "1" },
       "client-workers": { type: "string", default: "1" },
@@ -97,7 +100,16 @@ if (!Number.isInteger(connections) || connections < 10 || connections > most) {
   );
 }
 /** The load generators are measured one process each. */
-const clientConnections = Math.min(connections, socketsPerWorker());
+const clientConnections = values["client-connections"] === undefined
+  ? Math.min(connections, socketsPerWorker())
+  : Number(values["client-connections"]);
+if (!Number.isInteger(clientConnections) || clientConnections < 10 || clientConnections > socketsPerWorker()) {
+  fail(
+    `--client-connections must be a whole number from 10 to ${socketsPerWorker()}, got "${
+      values["client-connections"]
+    }"`,
+  );
+}
 if (!Number.isFinite(hold) || hold < 1) fail(`--hold must be a number of seconds from 1, got "${values.hold}"`);
 if (runtimes.length === 0 || layers.length === 0) fail("nothing to compare");
 const date = new Date().toISOString();
