@@ -53,9 +53,13 @@ const opened = (ws: LeanWebSocket) => new Promise((resolve) => (ws.onopen = reso
 describe("lean client against ws's server", () => {
   let wss: WebSocketServer;
   let url: string;
-  /** The server side of the last connection. */
-  let peer: Promise<ServerSocket>;
-  const nextPeer = () => (peer = once(wss, "connection").then(([s]) => s as ServerSocket));
+  /** A lean socket, opened, and the server's side of it. */
+  const connected = async () => {
+    const peer = once(wss, "connection").then(([s]) => s as ServerSocket);
+    const seen = watch(url);
+    await opened(seen.ws);
+    return { seen, server: await peer };
+  };
 
   before(async () => {
     wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
@@ -65,10 +69,7 @@ describe("lean client against ws's server", () => {
   after(() => wss.close());
 
   it("echoes text at every length encoding (7-bit, 16-bit, 64-bit) and multi-byte UTF-8", async () => {
-    nextPeer();
-    const seen = watch(url);
-    await opened(seen.ws);
-    const server = await peer;
+    const { seen, server } = await connected();
     server.on("message", (data, isBinary) => server.send(isBinary ? data : data.toString()));
     const texts = ["", "x".repeat(125), "é".repeat(63), "y".repeat(126), "z".repeat(65535), "€✓".repeat(40_000)];
     for (const text of texts) {
@@ -80,10 +81,7 @@ describe("lean client against ws's server", () => {
   });
 
   it("sends and receives binary messages as bytes", async () => {
-    nextPeer();
-    const seen = watch(url);
-    await opened(seen.ws);
-    const server = await peer;
+    const { seen, server } = await connected();
     server.on("message", (data) => server.send(data, { binary: true }));
     seen.ws.send(new Uint8Array([0, 1, 2, 255]));
     assert.deepEqual(await seen.next(), new Uint8Array([0, 1, 2, 255]));
@@ -92,10 +90,7 @@ describe("lean client against ws's server", () => {
   });
 
   it("joins a fragmented message, with a ping between its fragments answered by a pong", async () => {
-    nextPeer();
-    const seen = watch(url);
-    await opened(seen.ws);
-    const server = await peer;
+    const { seen, server } = await connected();
     const pong = once(server, "pong");
     server.send("one, ", { fin: false });
     server.ping(Buffer.from("are you there"));
@@ -108,10 +103,7 @@ describe("lean client against ws's server", () => {
   });
 
   it("closes cleanly when it starts the close: the server sees its code and reason", async () => {
-    nextPeer();
-    const seen = watch(url);
-    await opened(seen.ws);
-    const server = await peer;
+    const { seen, server } = await connected();
     const serverClosed = once(server, "close");
     seen.ws.close(4000, "done here");
     const [code, reason] = await serverClosed;
@@ -122,10 +114,7 @@ describe("lean client against ws's server", () => {
   });
 
   it("closes cleanly when the server starts the close, and echoes the server's code", async () => {
-    nextPeer();
-    const seen = watch(url);
-    await opened(seen.ws);
-    const server = await peer;
+    const { seen, server } = await connected();
     const serverClosed = once(server, "close");
     server.close(4001, "server done");
     assert.deepEqual(await seen.closed, { code: 4001, reason: "server done", wasClean: true });
@@ -133,10 +122,7 @@ describe("lean client against ws's server", () => {
   });
 
   it("drops sends after close has begun, as browsers do", async () => {
-    nextPeer();
-    const seen = watch(url);
-    await opened(seen.ws);
-    const server = await peer;
+    const { seen, server } = await connected();
     const received: string[] = [];
     server.on("message", (d) => received.push(d.toString()));
     seen.ws.send("before");
