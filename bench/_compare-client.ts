@@ -8,13 +8,14 @@ import { slope } from "../system/fit.ts";
 import { openFileCount, processTree, rssBytes } from "../system/proc.ts";
 import { freePort, start, waitFor } from "../test/_process.ts";
 import { CLIENT, ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
+import type { WebSocketKind } from "../client/options.ts";
 import type { ClientFigures } from "./_compare-report.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function measureClient(
   runtime: RuntimeName,
-  websocket: "runtime" | "lean",
+  websocket: WebSocketKind,
   connections: number,
   scenarioHost: string,
 ): Promise<ClientFigures> {

@@ -10,6 +10,7 @@ import os from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { WEBSOCKET_KINDS } from "../client/options.ts";
 import { openFileLimit, socketsPerWorker } from "../system/limits.ts";
 import { makeCertificate } from "../test/_certificate.ts";
 import { start, waitFor } from "../test/_process.ts";
@@ -79,7 +80,7 @@ const runtimes = list("runtimes", values.runtimes, RUNTIMES);
 const layers = list("layers", values.layers, ["hono", "raw"] as const);
 const clients = list("clients", values.clients, RUNTIMES);
 const [clientRuntime] = list("client", values.client, RUNTIMES);
-const clientWebsockets = list("client-websockets", values["client-websockets"], ["runtime", "lean"] as const);
+const clientWebsockets = list("client-websockets", values["client-websockets"], WEBSOCKET_KINDS);
 const whole = (flag: "server-workers" | "client-workers", max: number) => {
   const n = Number(values[flag]);
   if (!Number.isInteger(n) || n < 1 || n > max) {

@@ -55,18 +55,14 @@ const utf8Encoder = new TextEncoder();
  */
 const maskPool = Buffer.allocUnsafe(8 * 1024);
 let maskOffset = maskPool.length;
-function maskKey(): Buffer {
-  if (maskOffset === maskPool.length) {
-    randomFillSync(maskPool);
-    maskOffset = 0;
-  }
-  maskOffset += 4;
-  return maskPool.subarray(maskOffset - 4, maskOffset);
-}
 
-/** One client frame: FIN set, masked, `payload` copied in masked. */
-function clientFrame(opcode: number, payload: Uint8Array): Buffer {
-  const length = payload.length;
+/**
+ * One client frame: FIN set, masked. A text payload is written straight into the frame, so a
+ * message costs one allocation (this is the per-message path).
+ */
+function clientFrame(opcode: number, payload: string | Uint8Array): Buffer {
+  const text = typeof payload === "string";
+  const length = text ? Buffer.byteLength(payload) : payload.length;
   const head = length < 126 ? 2 : length < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(head + 4 + length);
   frame[0] = 0x80 | opcode;
@@ -79,13 +75,16 @@ function clientFrame(opcode: number, payload: Uint8Array): Buffer {
     frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
     frame.writeUInt32BE(length >>> 0, 6);
   }
-  const key = maskKey();
-  frame[head] = key[0];
-  frame[head + 1] = key[1];
-  frame[head + 2] = key[2];
-  frame[head + 3] = key[3];
+  if (maskOffset === maskPool.length) {
+    randomFillSync(maskPool);
+    maskOffset = 0;
+  }
+  maskPool.copy(frame, head, maskOffset, maskOffset + 4);
+  maskOffset += 4;
   const start = head + 4;
-  for (let i = 0; i < length; i++) frame[start + i] = payload[i] ^ key[i & 3];
+  if (text) frame.write(payload, start, "utf8");
+  else frame.set(payload, start);
+  for (let i = 0; i < length; i++) frame[start + i] ^= frame[head + (i & 3)];
   return frame;
 }
 
@@ -179,8 +178,7 @@ export class LeanWebSocket implements WebSocketLike {
     if (this.readyState === CONNECTING) throw new Error("InvalidStateError: still connecting");
     // As browsers do: a send after close has begun is dropped silently.
     if (this.readyState !== OPEN) return;
-    if (typeof data === "string") this.#socket.write(clientFrame(OP_TEXT, Buffer.from(data)));
-    else this.#socket.write(clientFrame(OP_BINARY, data));
+    this.#socket.write(clientFrame(typeof data === "string" ? OP_TEXT : OP_BINARY, data));
   }
 
   close(code?: number, reason = ""): void {
@@ -358,16 +356,11 @@ export class LeanWebSocket implements WebSocketLike {
       }
     }
     this.#closeReceived = true;
-    if (!this.#closeSent) {
-      this.#code = code;
-      this.#reason = reason;
-      // Echo the code, then end TCP: the server has already said it is done (RFC 6455 §5.5.1).
-      this.#sendClose(code === NO_STATUS ? undefined : code, "");
-    } else {
-      this.#code = code;
-      this.#reason = reason;
-      this.#socket.end();
-    }
+    this.#code = code;
+    this.#reason = reason;
+    // Echo the code, then end TCP: the server has already said it is done (RFC 6455 §5.5.1).
+    if (!this.#closeSent) this.#sendClose(code === NO_STATUS ? undefined : code, "");
+    else this.#socket.end();
   }
 
   /** @internal The transport failed. */
@@ -388,8 +381,8 @@ export class LeanWebSocket implements WebSocketLike {
       const message = this.#error?.message ?? "connection closed before the handshake finished";
       this.onerror?.({ type: "error", message, error: this.#error });
     }
-    const code = clean || this.#closeReceived || this.#closeSent ? this.#code : ABNORMAL;
-    this.onclose?.({ code, reason: this.#reason, wasClean: clean });
+    // 1006 unless a close frame came, or we failed the connection with a code of our own.
+    this.onclose?.({ code: this.#code, reason: this.#reason, wasClean: clean });
   }
 }
 
