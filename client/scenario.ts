@@ -3,9 +3,11 @@
  * `rate`/s; each waits for `Welcome!`, then sends a random 30-character string about every
  * `interval` seconds and checks that the answer is the same string upper-cased.
  *
- * Bundled on its own by the server: it may import types, nothing that runs.
+ * Bundled by the server into one module: it may import types, and small pure modules with no
+ * runtime's API (ramp-window.ts).
  */
 import type { ScenarioContext, WebSocketLike } from "../src/scenario-contract.ts";
+import { RampWindow } from "./ramp-window.ts";
 
 const WELCOME = "Welcome!";
 /** The server is going away (shutting down): RFC 6455's 1001. Not a failure. */
@@ -68,6 +70,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
   const peers = new Set<Peer>();
   let started = 0;
   let pending = 0;
+  const rampWindow = new RampWindow(maxPending);
   let finishedCount = 0;
   let inFlight = 0;
   let stopping = false;
@@ -165,6 +168,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
       peer.isOpen = true;
       peer.attempts = 0;
       const ms = performance.now() - peer.connectStart;
+      rampWindow.took(ms, performance.now());
       if (peer.reopening) recorder.reconnected(ms);
       else recorder.opened(ms);
       peer.reopening = true;
@@ -204,6 +208,8 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
       const inFlightHere = peer.expected !== null;
       peer.isOpen = false;
       if (!wasOpen) pending--;
+      // A handshake that failed counts as a slow one: the server may be shedding load.
+      if (!wasOpen && !peer.closing) rampWindow.took(Infinity, performance.now());
       if (inFlightHere) {
         inFlight--;
         peer.expected = null;
@@ -256,13 +262,13 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     connect(peer);
   };
 
-  // Ramp: at most `rate` opens a second, and at most `maxPending` handshakes in flight. A
+  // Ramp: at most `rate` opens a second, and at most `rampWindow.size` handshakes in flight. A
   // tick's allowance does not pile up while the server is slow: no burst when it catches up.
   const perTick = (rate * TICK_MS) / 1000;
   let allowance = 1;
   const ramp = setInterval(() => {
     allowance = Math.min(allowance + perTick, Math.max(1, perTick));
-    while (allowance >= 1 && started < connections && pending < maxPending && !stopping) {
+    while (allowance >= 1 && started < connections && pending < rampWindow.size && !stopping) {
       allowance--;
       open(started++);
     }

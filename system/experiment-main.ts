@@ -88,6 +88,8 @@ const maxPending = whole("max-pending");
 // sharply (BENCHMARKS.md, "Ephemeral ports"), and the ramp with it.
 const targets = values.targets ?? `127.0.0.1-${Math.min(255, Math.max(2, Math.ceil(connections / 5_000)))}`;
 const log = (line: string) => console.error(`c512k experiment: ${line}`);
+/** Progress, when stderr is a log file and not a terminal: one line every this many samples (~s). */
+const LOG_EVERY = 10;
 
 const children: ChildProcess[] = [];
 function launch(args: string[]): ChildProcess & { output: () => string } {
@@ -202,9 +204,9 @@ const sample = async () => {
     slabBytes: sys.slabBytes,
     memAvailable: sys.memAvailable,
   });
-  if (process.stderr.isTTY) {
-    process.stderr.write(`\r${s.connections.open}/${connections} open, ${s.connections.accepted} accepted   `);
-  }
+  const line = `${s.connections.open}/${connections} open, ${s.connections.accepted} accepted`;
+  if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
+  else if (samples.length % LOG_EVERY === 1) log(`${Math.round(samples[samples.length - 1].t)} s: ${line}`);
   return s;
 };
 

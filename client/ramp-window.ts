@@ -1,0 +1,37 @@
+/**
+ * How many handshakes the ramp keeps in flight: TCP's congestion window, for handshakes. On a
+ * saturated machine more handshakes in flight only wait longer, and past ~10 s servers drop
+ * them (uWebSockets' request timeout, Node's --handshake-timeout): at 512,000 on Bun a fixed
+ * window of 2,800 lost 5,061 connects, handshakes at p99 15 s (BENCHMARKS.md, "512,000 on Bun").
+ *
+ * Pure and clock-free (the caller says when), so the scenario bundles it and a test drives it.
+ */
+
+/** A handshake slower than this, or a failed one, halves the window. */
+export const SLOW_HANDSHAKE_MS = 3_000;
+
+export class RampWindow {
+  /** Handshakes allowed in flight now; starts at the cap. */
+  size: number;
+  readonly #max: number;
+  #shrunkAt = -Infinity;
+
+  constructor(max: number) {
+    this.#max = max;
+    this.size = max;
+  }
+
+  /**
+   * A handshake ended after `ms` (Infinity: it failed), at time `now` (ms). Slow: halve, at most
+   * once per SLOW_HANDSHAKE_MS, since the handshakes already in flight were sent into the same
+   * queue. Fast: grow by one per window's worth, up to the cap.
+   */
+  took(ms: number, now: number): void {
+    if (ms <= SLOW_HANDSHAKE_MS) {
+      this.size = Math.min(this.#max, this.size + 1 / this.size);
+    } else if (now - this.#shrunkAt > SLOW_HANDSHAKE_MS) {
+      this.size = Math.max(1, this.size / 2);
+      this.#shrunkAt = now;
+    }
+  }
+}
