@@ -35,7 +35,8 @@ export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/cl
   URL                 the server, http(s)://host:port or ws(s)://host:port
   --connections N     sockets to open (default 64000)
   --rate N            connections opened per second (default 1000)
-  --max-pending N     handshakes in flight at most, all workers together (default 1000)
+  --max-pending N     handshakes in flight at most, all workers together (default 1000); the
+                      ramp's window halves while handshakes take over 3 s, and grows back
   --interval S        seconds between one socket's messages, ±10% jitter (default 25)
   --messages N        messages per socket, then done; 0 = until stopped (default 0)
   --duration S        stop after S seconds; 0 = until Ctrl-C (default 0)
