@@ -9,15 +9,23 @@
 
 /** A handshake slower than this, or a failed one, halves the window. */
 export const SLOW_HANDSHAKE_MS = 3_000;
+/**
+ * The window never shrinks below this (or the cap, if less). On a machine the steady traffic
+ * saturates, every handshake takes seconds however few are in flight, and a floor of one left a
+ * worker opening 1–2 sockets a second with 800 to go (BENCHMARKS.md, run 10).
+ */
+export const MIN_WINDOW = 8;
 
 export class RampWindow {
   /** Handshakes allowed in flight now; starts at the cap. */
   size: number;
   readonly #max: number;
+  readonly #min: number;
   #shrunkAt = -Infinity;
 
   constructor(max: number) {
     this.#max = max;
+    this.#min = Math.min(max, MIN_WINDOW);
     this.size = max;
   }
 
@@ -30,7 +38,7 @@ export class RampWindow {
     if (ms <= SLOW_HANDSHAKE_MS) {
       this.size = Math.min(this.#max, this.size + 1 / this.size);
     } else if (now - this.#shrunkAt > SLOW_HANDSHAKE_MS) {
-      this.size = Math.max(1, this.size / 2);
+      this.size = Math.max(this.#min, this.size / 2);
       this.#shrunkAt = now;
     }
   }

@@ -1,8 +1,8 @@
 // The ramp's window of handshakes in flight: halves on a slow or failed handshake, grows back
-// by one per window of fast ones, never past the cap nor under one.
+// by one per window of fast ones, never past the cap nor under its floor.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RampWindow, SLOW_HANDSHAKE_MS } from "../client/ramp-window.ts";
+import { MIN_WINDOW, RampWindow, SLOW_HANDSHAKE_MS } from "../client/ramp-window.ts";
 
 describe("the ramp window", () => {
   it("starts at --max-pending and stays there while handshakes are fast", () => {
@@ -22,10 +22,13 @@ describe("the ramp window", () => {
     assert.equal(w.size, 25);
   });
 
-  it("never falls under one handshake in flight", () => {
-    const w = new RampWindow(8);
+  it("never falls under its floor, nor under the cap when the cap is lower", () => {
+    const w = new RampWindow(100);
     for (let i = 0; i < 20; i++) w.took(Infinity, i * (SLOW_HANDSHAKE_MS + 1));
-    assert.equal(w.size, 1);
+    assert.equal(w.size, MIN_WINDOW);
+    const small = new RampWindow(3);
+    for (let i = 0; i < 20; i++) small.took(Infinity, i * (SLOW_HANDSHAKE_MS + 1));
+    assert.equal(small.size, 3);
   });
 
   it("grows back by about one per window of fast handshakes, up to the cap", () => {
