@@ -213,6 +213,7 @@ const sample = async () => {
 // 3. Ramp until every socket is open, the count stalls, or the client ends.
 let lastGrowth = performance.now();
 let rampEnd = 0;
+let stalled = false;
 for (;;) {
   const s = await sample();
   const previous = samples[samples.length - 2];
@@ -221,6 +222,7 @@ for (;;) {
   if (interrupted || client.exitCode !== null || client.signalCode !== null) break;
   if (performance.now() - lastGrowth > stallSeconds * 1000) {
     log(`no new socket for ${stallSeconds} s at ${s.connections.open} open: the ramp stalled`);
+    stalled = true;
     break;
   }
   await new Promise((r) => setTimeout(r, 1_000));
@@ -301,7 +303,7 @@ const result: ExperimentReport = {
     ? `/stats stopped answering at ${peak} sockets (${statsGaveOut}); figures from its last answer`
     : interrupted && peak < connections
     ? `interrupted (Ctrl-C) at ${peak} sockets`
-    : findLimit(connections, peak, report, server.output()),
+    : findLimit(connections, peak, report, server.output(), stalled ? stallSeconds : null),
 };
 
 const out = values.out ??

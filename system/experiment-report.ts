@@ -65,7 +65,18 @@ export function perSocket(samples: Sample[], pick: (s: Sample) => number): numbe
 }
 
 /** Why the count stopped short, from what the client and the server said. */
-export function findLimit(target: number, peak: number, client: ClientReport | null, serverLog: string): string | null {
+/**
+ * What stopped the run short of its target. `stalledAfter`: the ramp was given up after that many
+ * seconds without a new socket; then, when fewer connects failed than sockets are missing, the
+ * stall is the limit, not the failures.
+ */
+export function findLimit(
+  target: number,
+  peak: number,
+  client: ClientReport | null,
+  serverLog: string,
+  stalledAfter: number | null = null,
+): string | null {
   if (peak >= target) return null;
   const reasons = Object.keys(client?.failures ?? {}).join(" ") + " " + serverLog;
   if (/EMFILE|too many open files/i.test(reasons)) return "open files per process (EMFILE)";
@@ -76,6 +87,11 @@ export function findLimit(target: number, peak: number, client: ClientReport | n
   if (/died/.test(serverLog)) return "a server worker died (see the server's log)";
   if (/ECONNREFUSED/.test(reasons)) return "the server refused connections (ECONNREFUSED)";
   if (!client) return "the client ended without a report";
+  if (stalledAfter !== null && client.failed < target - peak) {
+    const never = target - peak - client.failed;
+    return `the ramp stalled: no new socket for ${stalledAfter} s at ${peak}; ${never} never opened` +
+      (client.failed ? `, ${client.failed} failed (see failures)` : "");
+  }
   const top = Object.entries(client.failures).sort((a, b) => b[1] - a[1])[0];
   return top
     ? `connects failed: ${top[1]} × "${top[0]}" (see failures)`
