@@ -4,13 +4,13 @@ import type { ClientOptions } from "./options.ts";
 import { ClientRecorder } from "./recorder.ts";
 
 /**
- * Once stopped, a scenario gets this long to end: the seed needs at most 10 s (5 s for answers
- * in flight, 5 s for close handshakes), plus the time to close its sockets, which on a loaded
- * machine is not small: at 508,000 sockets on 2 cores, 32 of 33 client workers (~15,400 sockets
- * each) took over 15 s (BENCHMARKS.md, 512,000 run 6). Hence 2 ms more per socket. One that
- * takes longer is left behind, and reported.
+ * Once stopped, a scenario gets this long to end: the seed needs at most 25 s (up to 20 s for
+ * answers in flight on a slow machine, 5 s for close handshakes), plus the time to close its
+ * sockets, which on a loaded machine is not small: at 508,000 sockets on 2 cores, 32 of 33
+ * client workers (~15,400 sockets each) took over 15 s (BENCHMARKS.md, 512,000 run 6). Hence 2 ms
+ * more per socket. One that takes longer is left behind, and reported.
  */
-export const STOP_GRACE_MS = 15_000;
+export const STOP_GRACE_MS = 30_000;
 const STOP_GRACE_PER_SOCKET_MS = 2;
 
 export async function runLocal(
@@ -25,7 +25,7 @@ export async function runLocal(
   onStart(recorder);
   const timer = options.duration > 0 ? setTimeout(() => stop.abort(), options.duration * 1000) : undefined;
   let grace: ReturnType<typeof setTimeout> | undefined;
-  const graceMs = Math.max(STOP_GRACE_MS, options.connections * STOP_GRACE_PER_SOCKET_MS);
+  const graceMs = STOP_GRACE_MS + options.connections * STOP_GRACE_PER_SOCKET_MS;
   const overran = new Promise<"overran">((resolve) => {
     const arm = () => (grace = setTimeout(() => resolve("overran"), graceMs));
     if (stop.signal.aborted) arm();
