@@ -174,8 +174,9 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
       connecting.delete(peer);
       peer.isOpen = true;
       peer.attempts = 0;
-      const ms = performance.now() - peer.connectStart;
-      rampWindow.took(ms, performance.now());
+      const now = performance.now();
+      const ms = now - peer.connectStart;
+      rampWindow.took(ms, now);
       if (peer.reopening) recorder.reconnected(ms);
       else recorder.opened(ms);
       peer.reopening = true;

@@ -64,9 +64,8 @@ export function perSocket(samples: Sample[], pick: (s: Sample) => number): numbe
   return Math.round(slope(ramp.map((s) => [s.open, pick(s)])));
 }
 
-/** Why the count stopped short, from what the client and the server said. */
 /**
- * What stopped the run short of its target. `stalledAfter`: the ramp was given up after that many
+ * Why the count stopped short, from what the client and the server said. `stalledAfter`: the ramp was given up after that many
  * seconds without a new socket; then, when fewer connects failed than sockets are missing, the
  * stall is the limit, not the failures.
  */
