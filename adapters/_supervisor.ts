@@ -14,7 +14,7 @@ import type { ServerOptions } from "./_options.ts";
 import { fail } from "./_run-server.ts";
 import { whenOrphaned } from "../system/orphan.ts";
 import { bundleScenario } from "./_scenario-bundle.ts";
-import { CONTROL_ENV, PORTS_ENV, STATS_PREFIX, WORKER_ENV } from "./_worker-link.ts";
+import { CONTROL_ENV, PORTS_ENV, SCENARIO_ENV, SCENARIO_ENV_MAX, STATS_PREFIX, WORKER_ENV } from "./_worker-link.ts";
 
 /** A worker that dies this often within CRASH_WINDOW_MS is not restarted again. */
 const CRASH_LIMIT = 5;
@@ -45,8 +45,11 @@ async function resolvePort(hostname: string, port: number): Promise<number> {
 
 export async function supervise(adapter: Adapter, options: ServerOptions): Promise<void> {
   const startedAt = Date.now();
-  // Bundle once here too: a scenario that does not build is refused before any worker starts.
-  await bundleScenario(options.scenarioFile).catch((err) => fail(err.message, 1));
+  // Bundle once, here: a scenario that does not build is refused before any worker starts.
+  const scenario = await bundleScenario(options.scenarioFile).catch((err) => fail(err.message, 1));
+  const scenarioEnv: Record<string, string> = scenario.code.length <= SCENARIO_ENV_MAX
+    ? { [SCENARIO_ENV]: scenario.code }
+    : {};
   const ports = await Promise.all(options.ports.map((p) => resolvePort(options.hostname, p)))
     .catch((err) => fail(`cannot listen on ${options.hostname}:${options.ports.join(",")}: ${err.message}`, 1));
 
@@ -94,7 +97,7 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
 
   const spawnWorker = (id: number) =>
     adapter.startWorker(
-      { [WORKER_ENV]: String(id), [CONTROL_ENV]: controlUrl, [PORTS_ENV]: ports.join(",") },
+      { [WORKER_ENV]: String(id), [CONTROL_ENV]: controlUrl, [PORTS_ENV]: ports.join(","), ...scenarioEnv },
       options.workers,
     );
 

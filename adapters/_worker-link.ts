@@ -6,6 +6,14 @@ export const WORKER_ENV = "C512K_WORKER";
 export const CONTROL_ENV = "C512K_CONTROL";
 /** Set in a worker's environment: the ports, resolved (port 0 becomes a real one). */
 export const PORTS_ENV = "C512K_PORTS";
+/**
+ * Set in a worker's environment: the scenario the supervisor bundled, so that a worker does not
+ * run esbuild again (it was most of a Bun worker's start-up: ~550 ms against raw's ~70 ms,
+ * BENCHMARKS.md, "Where Bun's Hono path spends its time"). Left unset for a bundle too big for
+ * one environment string (Linux: 128 KiB); the worker then bundles it itself.
+ */
+export const SCENARIO_ENV = "C512K_SCENARIO";
+export const SCENARIO_ENV_MAX = 100_000;
 
 /** A worker's stdout line that carries its counters as JSON, several times a second. */
 export const STATS_PREFIX = "@c512k-stats ";

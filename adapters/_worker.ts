@@ -6,7 +6,8 @@ import type { Adapter } from "./_adapter.ts";
 import type { ServerOptions } from "./_options.ts";
 import { whenOrphaned } from "../system/orphan.ts";
 import { bundleScenario } from "./_scenario-bundle.ts";
-import { CONTROL_ENV, MEMORY_PREFIX, PORTS_ENV, STATS_EVERY_MS, STATS_PREFIX } from "./_worker-link.ts";
+import { scenarioSource } from "../src/scenario-source.ts";
+import { CONTROL_ENV, MEMORY_PREFIX, PORTS_ENV, SCENARIO_ENV, STATS_EVERY_MS, STATS_PREFIX } from "./_worker-link.ts";
 
 /** Shutdown closes a batch of sockets per tick: fine enough to pace, coarse enough to be cheap. */
 const CLOSE_TICK_MS = 20;
@@ -14,7 +15,8 @@ const CLOSE_TICK_MS = 20;
 export async function runWorker(adapter: Adapter, options: ServerOptions, id: number): Promise<void> {
   const control = process.env[CONTROL_ENV]!;
   const ports = process.env[PORTS_ENV]!.split(",").map(Number);
-  const scenario = await bundleScenario(options.scenarioFile);
+  const bundled = process.env[SCENARIO_ENV];
+  const scenario = bundled === undefined ? await bundleScenario(options.scenarioFile) : await scenarioSource(bundled);
   const { app, counters, registry, drain } = createApp({
     upgradeWebSocket: adapter.upgradeWebSocket,
     scenario,
