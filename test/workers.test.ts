@@ -1,6 +1,10 @@
 /** Server workers under each runtime: a killed worker is restarted and costs only its own sockets. */
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { SCENARIO_ENV_MAX } from "../adapters/_worker-link.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { RUNTIMES } from "./_runtimes.ts";
 import { startServer, type TestServer } from "./_server.ts";
@@ -75,3 +79,34 @@ for (const runtime of RUNTIMES) {
     });
   });
 }
+
+describe("the scenario across workers", () => {
+  /** Ten answers to GET /scenario, each on a new connection, so that both workers answer some. */
+  async function scenarioTags(url: string): Promise<Set<string>> {
+    const tags = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${url}/scenario`, { headers: { Connection: "close" } });
+      assert.equal(res.status, 200);
+      const code = await res.text();
+      tags.add(`${res.headers.get("etag")} ${code.length}`);
+    }
+    return tags;
+  }
+
+  it("every worker serves the supervisor's bundle, also one too big to hand over in the environment", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "c512k-big-scenario-"));
+    const big = join(dir, "big.js");
+    // Over SCENARIO_ENV_MAX: each worker bundles this one itself.
+    const pad = "x".repeat(SCENARIO_ENV_MAX + 1_000);
+    writeFileSync(big, `const PAD = ${JSON.stringify(pad)};\nexport default async function () { void PAD; }\n`);
+    for (const args of [[], ["--scenario", big]]) {
+      const server = await startServer("node", ["--workers", "2", ...args]);
+      try {
+        const tags = await scenarioTags(server.url);
+        assert.equal(tags.size, 1, `one scenario from every worker: ${[...tags].join(", ")}`);
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+});
