@@ -47,7 +47,7 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   const startedAt = Date.now();
   // Bundle once, here: a scenario that does not build is refused before any worker starts.
   const scenario = await bundleScenario(options.scenarioFile).catch((err) => fail(err.message, 1));
-  const scenarioEnv: Record<string, string> = scenario.code.length <= SCENARIO_ENV_MAX
+  const scenarioEnv: Record<string, string> = new TextEncoder().encode(scenario.code).length <= SCENARIO_ENV_MAX
     ? { [SCENARIO_ENV]: scenario.code }
     : {};
   const ports = await Promise.all(options.ports.map((p) => resolvePort(options.hostname, p)))

@@ -13,6 +13,7 @@ export const PORTS_ENV = "C512K_PORTS";
  * one environment string (Linux: 128 KiB); the worker then bundles it itself.
  */
 export const SCENARIO_ENV = "C512K_SCENARIO";
+/** Bytes (UTF-8): the kernel's bound on one environment string is in bytes, not characters. */
 export const SCENARIO_ENV_MAX = 100_000;
 
 /** A worker's stdout line that carries its counters as JSON, several times a second. */

@@ -81,36 +81,30 @@ const layers = list("layers", values.layers, ["hono", "raw"] as const);
 const clients = list("clients", values.clients, RUNTIMES);
 const [clientRuntime] = list("client", values.client, RUNTIMES);
 const clientWebsockets = list("client-websockets", values["client-websockets"], WEBSOCKET_KINDS);
-const whole = (flag: "server-workers" | "client-workers", max: number) => {
-  const n = Number(values[flag]);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    fail(`--${flag} must be a whole number from 1 to ${max}, got "${values[flag]}"`);
+/** A whole number from `min` to `max`, or exit 2 saying so (`why` explains the bound). */
+const whole = (flag: string, text: string | undefined, min: number, max: number, why = "") => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    fail(`--${flag} must be a whole number from ${min} to ${max}${why}, got "${text}"`);
   }
   return n;
 };
-const serverWorkers = whole("server-workers", 256);
-const clientWorkers = whole("client-workers", 256);
-const connections = Number(values.connections);
-const hold = Number(values.hold);
+const serverWorkers = whole("server-workers", values["server-workers"], 1, 256);
+const clientWorkers = whole("client-workers", values["client-workers"], 1, 256);
 const most = socketsPerWorker() * Math.min(serverWorkers, clientWorkers);
-if (!Number.isInteger(connections) || connections < 10 || connections > most) {
-  fail(
-    `--connections must be a whole number from 10 to ${most} (${socketsPerWorker()} per process, one ` +
-      `process's share of its ${openFileLimit()} open files, times the fewer of --server-workers and ` +
-      `--client-workers), got "${values.connections}"`,
-  );
-}
+const connections = whole(
+  "connections",
+  values.connections,
+  10,
+  most,
+  ` (${socketsPerWorker()} per process, one process's share of its ${openFileLimit()} open files, ` +
+    "times the fewer of --server-workers and --client-workers)",
+);
+const hold = Number(values.hold);
 /** The load generators are measured one process each. */
 const clientConnections = values["client-connections"] === undefined
   ? Math.min(connections, socketsPerWorker())
-  : Number(values["client-connections"]);
-if (!Number.isInteger(clientConnections) || clientConnections < 10 || clientConnections > socketsPerWorker()) {
-  fail(
-    `--client-connections must be a whole number from 10 to ${socketsPerWorker()}, got "${
-      values["client-connections"]
-    }"`,
-  );
-}
+  : whole("client-connections", values["client-connections"], 10, socketsPerWorker());
 if (!Number.isFinite(hold) || hold < 1) fail(`--hold must be a number of seconds from 1, got "${values.hold}"`);
 if (runtimes.length === 0 || layers.length === 0) fail("nothing to compare");
 const date = new Date().toISOString();

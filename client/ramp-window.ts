@@ -17,8 +17,7 @@ export const SLOW_HANDSHAKE_MS = 3_000;
 export const MIN_WINDOW = 8;
 
 export class RampWindow {
-  /** Handshakes allowed in flight now; starts at the cap. */
-  size: number;
+  #size: number;
   readonly #max: number;
   readonly #min: number;
   #shrunkAt = -Infinity;
@@ -26,7 +25,12 @@ export class RampWindow {
   constructor(max: number) {
     this.#max = max;
     this.#min = Math.min(max, MIN_WINDOW);
-    this.size = max;
+    this.#size = max;
+  }
+
+  /** Handshakes allowed in flight now; starts at the cap. */
+  get size(): number {
+    return this.#size;
   }
 
   /**
@@ -36,9 +40,9 @@ export class RampWindow {
    */
   took(ms: number, now: number): void {
     if (ms <= SLOW_HANDSHAKE_MS) {
-      this.size = Math.min(this.#max, this.size + 1 / this.size);
+      this.#size = Math.min(this.#max, this.#size + 1 / this.#size);
     } else if (now - this.#shrunkAt > SLOW_HANDSHAKE_MS) {
-      this.size = Math.max(this.#min, this.size / 2);
+      this.#size = Math.max(this.#min, this.#size / 2);
       this.#shrunkAt = now;
     }
   }

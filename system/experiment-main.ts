@@ -139,11 +139,11 @@ const port = await new Promise<number>((resolve, reject) => {
   }, 50);
 }).catch((err) => fail(err.message));
 const url = `http://127.0.0.1:${port}`;
-/** /stats, retried: under load one answer may fail or time out; the run must not die of it. */
 /** The last /stats answer, and why /stats gave out, if it did (the report then uses the last). */
 let lastStats: ClusterStatsSnapshot | null = null;
 let statsGaveOut: string | null = null;
 
+/** /stats, retried: under load one answer may fail or time out; the run must not die of it. */
 async function stats(): Promise<ClusterStatsSnapshot> {
   for (let attempt = 1;; attempt++) {
     try {
