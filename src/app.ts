@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
 import { createEcho } from "./echo.ts";
-import { checkHandshake } from "./handshake.ts";
+import { refuseHandshake } from "./handshake.ts";
 import type { ScenarioSource } from "./scenario-source.ts";
 import { SocketRegistry } from "./socket-registry.ts";
 import { Counters, type RuntimeInfo } from "./stats.ts";
@@ -47,11 +47,12 @@ export function createApp(options: AppOptions): CoreApp {
   let draining = false;
   app.get(
     "/ws",
-    async (c, next) => {
-      if (!draining) return await next();
-      return c.text("503 Service Unavailable: the server is shutting down\n", 503, { Connection: "close" });
+    (c, next) => {
+      if (draining) {
+        return c.text("503 Service Unavailable: the server is shutting down\n", 503, { Connection: "close" });
+      }
+      return refuseHandshake(c) ?? next();
     },
-    checkHandshake,
     upgradeWebSocket(() => echo),
     (c) =>
       c.text("426 Upgrade Required: /ws speaks WebSocket only; connect with a WebSocket client\n", 426, {

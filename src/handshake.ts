@@ -4,7 +4,7 @@
  * upgraded a request with `Sec-WebSocket-Version: 7` and answered one with no key with a 500;
  * Node said 400 and Bun 426 to both.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 
 const SUPPORTED_VERSION = "13";
 
@@ -14,9 +14,13 @@ const KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 const hasToken = (header: string | undefined, token: string) =>
   header?.toLowerCase().split(",").some((t) => t.trim() === token) ?? false;
 
-export const checkHandshake: MiddlewareHandler = async (c, next) => {
-  // Not an upgrade at all: the route's own 426 answers it.
-  if (!hasToken(c.req.header("upgrade"), "websocket")) return next();
+/**
+ * The answer that refuses a malformed handshake, or null when it may go on (also when it is no
+ * upgrade at all: the route's own 426 answers that). A plain function, not middleware: each
+ * handler on the route is one more step per accept, and accepts are the product.
+ */
+export function refuseHandshake(c: Context): Response | null {
+  if (!hasToken(c.req.header("upgrade"), "websocket")) return null;
   const version = c.req.header("sec-websocket-version");
   if (version !== SUPPORTED_VERSION) {
     return c.text(
@@ -32,5 +36,5 @@ export const checkHandshake: MiddlewareHandler = async (c, next) => {
   if (!hasToken(c.req.header("connection"), "upgrade")) {
     return c.text("400 Bad Request: a WebSocket handshake needs Connection: Upgrade\n", 400);
   }
-  await next();
-};
+  return null;
+}

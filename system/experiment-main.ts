@@ -15,6 +15,7 @@ import type { ClientReport } from "../src/client-report.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { type ExperimentReport, findLimit, formatExperiment, perSocket, type Sample } from "./experiment-report.ts";
 import { cpuSeconds, processTree, readSystem, rssBytes } from "./proc.ts";
+import { readTcpCounters, tcpCountersSince } from "./tcp-counters.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const USAGE = `usage: npm run experiment -- [options]
@@ -185,6 +186,7 @@ const client = launch([
   ...["--targets", targets, ...clientWorkers, "--websocket", values.websocket, "--json"],
 ]);
 const startedAt = performance.now();
+const tcpAtStart = readTcpCounters();
 const clientRss = () => processTree(client.pid!).reduce((s, pid) => s + rssBytes(pid), 0);
 const clientCpu = () => processTree(client.pid!).reduce((s, pid) => s + cpuSeconds(pid), 0);
 const serverCpu = (s: ClusterStatsSnapshot) =>
@@ -256,6 +258,9 @@ const cpu = holdWall < 5 ? { server: null, client: null } : {
 };
 const peakSample = samples.reduce((a, s) => (s.open > a.open ? s : a), samples[0]);
 
+// Before anything stops: the closing handshakes are not the run's.
+const tcp = tcpCountersSince(tcpAtStart);
+
 // 5. Stop: the client first (it reports), then the server.
 if (process.stderr.isTTY) process.stderr.write("\n");
 await stopChild(client, "SIGINT", 120_000);
@@ -299,6 +304,7 @@ const result: ExperimentReport = {
   rtt: { p50: report?.rttSteady.p50 ?? 0, p99: report?.rttSteady.p99 ?? 0, p999: report?.rttSteady.p999 ?? 0 },
   connect: { p50: report?.connect.p50 ?? 0, p99: report?.connect.p99 ?? 0, max: report?.connect.max ?? 0 },
   holdSeconds: Math.round(holdWall),
+  tcp,
   limit: statsGaveOut
     ? `/stats stopped answering at ${peak} sockets (${statsGaveOut}); figures from its last answer`
     : interrupted && peak < connections

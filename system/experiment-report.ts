@@ -2,6 +2,7 @@
 import Table from "cli-table3";
 import type { ClientReport } from "../src/client-report.ts";
 import { slope } from "./fit.ts";
+import type { TcpCounters } from "./tcp-counters.ts";
 
 export interface Sample {
   /** Seconds since the client started. */
@@ -55,6 +56,8 @@ export interface ExperimentReport {
   /** WebSocket handshake time during the ramp, ms. */
   connect: { p50: number; p99: number; max: number };
   holdSeconds: number;
+  /** The kernel's TCP counters over the ramp and the hold, machine-wide (tcp-counters.ts). */
+  tcp: TcpCounters;
   /** What stopped the count short of the target, or null. */
   limit: string | null;
 }
@@ -124,6 +127,11 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
     ["echo round trip, steady (ms)", `p50 ${r.rtt.p50}, p99 ${r.rtt.p99}, p99.9 ${r.rtt.p999}`],
     ["handshake (ms)", `p50 ${r.connect.p50}, p99 ${r.connect.p99}, max ${r.connect.max}`],
     ["hold", `${r.holdSeconds} s`],
+    [
+      "kernel TCP during the run",
+      `accept queue full ${n(r.tcp.listenOverflows)}, SYN cookies ${n(r.tcp.synCookiesSent)}, ` +
+      `SYN retransmits ${n(r.tcp.synRetransmits)}, resets sent ${n(r.tcp.resetsSent)}`,
+    ],
     ["limit that stopped it", r.limit ?? "none: the target was reached"],
   );
   for (const [reason, count] of Object.entries(r.failures)) table.push([`failed: ${reason}`, n(count)]);

@@ -10,7 +10,8 @@ export interface SystemReading {
   memAvailable: number;
 }
 
-function read(path: string): string {
+/** A /proc file's text, or "" when it is not there (not Linux, or the process is gone). */
+export function read(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch {

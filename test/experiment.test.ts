@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ExperimentReport } from "../system/experiment-report.ts";
+import { TCP_COUNTERS } from "../system/tcp-counters.ts";
 import { start, waitFor } from "./_process.ts";
 import { ROOT } from "./_runtimes.ts";
 
@@ -68,6 +69,11 @@ describe("experiment", () => {
       );
       assert.ok(r.rtt.p50 > 0 && r.rtt.p999 >= r.rtt.p99 && r.rtt.p99 >= r.rtt.p50);
       assert.match(r.command, /--connections 6000/);
+      // The kernel's counters over the run: every one read, none gone backwards.
+      for (const name of Object.keys(TCP_COUNTERS)) {
+        const value = r.tcp[name as keyof typeof r.tcp];
+        assert.ok(Number.isInteger(value) && value >= 0, `tcp.${name}: ${value}`);
+      }
       const saved = JSON.parse(readFileSync(out, "utf8"));
       assert.equal(saved.peak, 6000);
       assert.ok(saved.samples.length > 0);

@@ -1,0 +1,54 @@
+/**
+ * The kernel's own TCP counters (/proc/net/netstat, /proc/net/snmp), read before and after a run:
+ * when a handshake fails or takes seconds, they say whether the kernel dropped it (a full accept
+ * queue, SYN cookies, retransmits) rather than the runtime. They count for the whole machine.
+ */
+import { read } from "./proc.ts";
+
+/** The counters that explain slow or failed handshakes, by the name the report gives them. */
+export const TCP_COUNTERS = {
+  /** A connection was ready but the listener's accept queue was full: the kernel dropped it. */
+  listenOverflows: "TcpExt:ListenOverflows",
+  listenDrops: "TcpExt:ListenDrops",
+  /** The SYN queue was full: the kernel answered with a SYN cookie. */
+  synCookiesSent: "TcpExt:SyncookiesSent",
+  /** SYNs and SYN-ACKs sent again: each one is a handshake that waited 1 s or more. */
+  synRetransmits: "TcpExt:TCPSynRetrans",
+  /** Connections reset with unread data, or while closing. */
+  abortOnData: "TcpExt:TCPAbortOnData",
+  /** Resets sent and connection attempts that failed (Tcp: in /proc/net/snmp). */
+  resetsSent: "Tcp:OutRsts",
+  attemptFails: "Tcp:AttemptFails",
+} as const;
+
+export type TcpCounters = Record<keyof typeof TCP_COUNTERS, number>;
+
+/**
+ * `/proc/net/netstat` and `/proc/net/snmp` hold pairs of lines: "Prefix: name name …" then
+ * "Prefix: value value …". Returns "Prefix:name" → value.
+ */
+export function parseProcNet(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  const lines = text.split("\n");
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const names = lines[i].trim().split(/\s+/);
+    const numbers = lines[i + 1].trim().split(/\s+/);
+    if (names[0] !== numbers[0] || !names[0].endsWith(":")) continue;
+    for (let k = 1; k < names.length; k++) values.set(`${names[0]}${names[k]}`, Number(numbers[k]));
+  }
+  return values;
+}
+
+/** The counters now; a counter this kernel does not have reads 0. */
+export function readTcpCounters(texts = [read("/proc/net/netstat"), read("/proc/net/snmp")]): TcpCounters {
+  const all = new Map(texts.flatMap((t) => [...parseProcNet(t)]));
+  const picked = {} as TcpCounters;
+  for (const [name, key] of Object.entries(TCP_COUNTERS)) picked[name as keyof TcpCounters] = all.get(key) ?? 0;
+  return picked;
+}
+
+export function tcpCountersSince(before: TcpCounters, after: TcpCounters = readTcpCounters()): TcpCounters {
+  const delta = {} as TcpCounters;
+  for (const name of Object.keys(TCP_COUNTERS) as (keyof TcpCounters)[]) delta[name] = after[name] - before[name];
+  return delta;
+}
