@@ -4,7 +4,7 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import type { ClientReport } from "../src/client-report.ts";
 import type { ClientOptions } from "./options.ts";
-import { histogram, summarize } from "./recorder.ts";
+import { histogram, summarize, widen } from "./recorder.ts";
 import type { SocketChoice } from "./socket.ts";
 import {
   CLIENT_WORKER_ENV,
@@ -84,6 +84,7 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       opened: 0,
       failed: 0,
       failures: {},
+      failedAfter: {},
       drops: {},
       shutdowns: 0,
       cut: 0,
@@ -114,6 +115,7 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       const r = result.report;
       for (const key of SUMMED) merged[key] += r[key];
       add(merged.failures, r.failures);
+      for (const [cause, range] of Object.entries(r.failedAfter ?? {})) widen(merged.failedAfter, cause, range);
       add(merged.drops, r.drops);
       add(merged.retries, r.retries);
       merged.mismatchSamples.push(...r.mismatchSamples.slice(0, 5 - merged.mismatchSamples.length));

@@ -10,6 +10,18 @@ const MISMATCH_SAMPLES = 5;
 
 const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
+/** Widens `ranges[key]` to take in `range` (ms, rounded to whole ms). */
+export function widen(
+  ranges: Record<string, { min: number; max: number }>,
+  key: string,
+  range: { min: number; max: number },
+): void {
+  const min = Math.round(range.min);
+  const max = Math.round(range.max);
+  const had = ranges[key];
+  ranges[key] = had ? { min: Math.min(had.min, min), max: Math.max(had.max, max) } : { min, max };
+}
+
 /** Microseconds up to one hour, three significant digits. */
 export function histogram(): hdr.Histogram {
   return hdr.build({
@@ -38,6 +50,7 @@ export class ClientRecorder implements Recorder {
   peakOpen = 0;
   failedCount = 0;
   readonly failures: Record<string, number> = {};
+  readonly failedAfter: Record<string, { min: number; max: number }> = {};
   readonly drops: Record<string, number> = {};
   shutdowns = 0;
   cut = 0;
@@ -80,9 +93,11 @@ export class ClientRecorder implements Recorder {
     this.open--;
   }
 
-  failed(reason: string): void {
+  failed(reason: string, afterMs?: number): void {
     this.failedCount++;
-    bump(this.failures, normalize(reason));
+    const cause = normalize(reason);
+    bump(this.failures, cause);
+    if (afterMs !== undefined) widen(this.failedAfter, cause, { min: afterMs, max: afterMs });
     this.#checkSteady();
   }
 
@@ -145,6 +160,7 @@ export class ClientRecorder implements Recorder {
       opened: this.openedCount,
       failed: this.failedCount,
       failures: this.failures,
+      failedAfter: this.failedAfter,
       drops: this.drops,
       shutdowns: this.shutdowns,
       cut: this.cut,

@@ -239,7 +239,9 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
         }
         return reopenLater(peer);
       }
-      if (!wasOpen || code !== GOING_AWAY) recorder.failed(why);
+      if (wasOpen) {
+        if (code !== GOING_AWAY) recorder.failed(why);
+      } else recorder.failed(why, performance.now() - peer.connectStart);
       end(peer);
     };
   };

@@ -1,6 +1,6 @@
 /** The human summary: one table and a footer line, returned as a string so it is testable. */
 import Table from "cli-table3";
-import type { ClientReport } from "../src/client-report.ts";
+import { type ClientReport, failureAge } from "../src/client-report.ts";
 
 /** No colour unless asked: `color` comes from the terminal and NO_COLOR/FORCE_COLOR (main.ts). */
 export function formatSummary(r: ClientReport, { color = false } = {}): string {
@@ -15,7 +15,7 @@ export function formatSummary(r: ClientReport, { color = false } = {}): string {
   latency.push(["round trip, steady", r.rttSteady.p50, r.rttSteady.p99, r.rttSteady.p999, r.rttSteady.max]);
   latency.push(["connect", r.connect.p50, r.connect.p99, r.connect.p999, r.connect.max]);
   const lines = [counts.toString(), latency.toString()];
-  for (const [reason, n] of Object.entries(r.failures)) lines.push(`failed ${n}: ${reason}`);
+  for (const [reason, n] of Object.entries(r.failures)) lines.push(`failed ${n}: ${reason}${failureAge(r, reason)}`);
   if (r.shutdowns > 0) {
     lines.push(
       `server shut down: ${r.shutdowns} sockets closed with 1001 (not failures)` +

@@ -24,6 +24,11 @@ export interface ClientReport {
   failed: number;
   /** `failed` by cause, e.g. "connect: ECONNREFUSED", "connect: HTTP 503", "dropped: close 1006". */
   failures: Record<string, number>;
+  /**
+   * For failed connects, by the same cause: the shortest and longest time from the connect to
+   * the failure, ms. A cause that always strikes at the same age names a timer (whose?).
+   */
+  failedAfter: Record<string, { min: number; max: number }>;
   /** Open sockets closed by the server or the network, by close code and reason (all of them, failures or not). */
   drops: Record<string, number>;
   /** Of `drops`, those closed with 1001: the server shutting down, not a failure. */
@@ -55,4 +60,12 @@ export interface ClientReport {
 /** True when every socket opened and every message got its right answer. */
 export function reportIsClean(r: ClientReport): boolean {
   return r.failed === 0 && r.mismatched === 0 && r.unanswered === 0;
+}
+
+/** ", after 10.1–12.0 s" for a connect failure whose times were recorded. */
+export function failureAge(r: Pick<ClientReport, "failedAfter">, reason: string): string {
+  const range = r.failedAfter?.[reason];
+  if (!range) return "";
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  return range.min === range.max ? `, after ${s(range.min)} s` : `, after ${s(range.min)}–${s(range.max)} s`;
 }

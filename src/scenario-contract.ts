@@ -51,9 +51,10 @@ export interface Recorder {
   closed(): void;
   /**
    * A socket failed to open, or was lost for good: dropped without `reconnect`, or not reopened
-   * by the end. The runtime's message is fine: the recorder groups it by cause.
+   * by the end. The runtime's message is fine: the recorder groups it by cause. `afterMs`: for
+   * a connect, how long after it began it failed (a cause that always strikes at one age is a timer).
    */
-  failed(reason: string): void;
+  failed(reason: string, afterMs?: number): void;
   /**
    * An open socket closed without the scenario asking (the server, the network). A 1001 is the
    * server going away: not a failure, and a message then in flight (`inFlight`) is not lost.

@@ -290,6 +290,7 @@ const result: ExperimentReport = {
   peak,
   failed: report?.failed ?? connections,
   failures: report?.failures ?? {},
+  failedAfter: report?.failedAfter ?? {},
   sent: report?.sent ?? 0,
   answered: report?.answered ?? 0,
   mismatched: report?.mismatched ?? 0,

@@ -1,6 +1,6 @@
 /** The experiment's report: what was measured, computed from samples, and shown as one table. */
 import Table from "cli-table3";
-import type { ClientReport } from "../src/client-report.ts";
+import { type ClientReport, failureAge } from "../src/client-report.ts";
 import { slope } from "./fit.ts";
 import type { TcpCounters } from "./tcp-counters.ts";
 
@@ -35,6 +35,8 @@ export interface ExperimentReport {
   peak: number;
   failed: number;
   failures: Record<string, number>;
+  /** Per cause of failed connects: the shortest and longest time to the failure, ms. */
+  failedAfter: Record<string, { min: number; max: number }>;
   sent: number;
   answered: number;
   mismatched: number;
@@ -134,6 +136,8 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
     ],
     ["limit that stopped it", r.limit ?? "none: the target was reached"],
   );
-  for (const [reason, count] of Object.entries(r.failures)) table.push([`failed: ${reason}`, n(count)]);
+  for (const [reason, count] of Object.entries(r.failures)) {
+    table.push([`failed: ${reason}`, `${n(count)}${failureAge(r, reason)}`]);
+  }
   return table.toString();
 }

@@ -195,6 +195,13 @@ describe("faults, client side", () => {
           "connect: HTTP 503": 10,
           "connect: handshake timeout (1 s)": 10,
         });
+        // How long each cause took to strike, one range per cause merged over the workers: a
+        // handshake timeout never before its second.
+        const timeout = report.failedAfter["connect: handshake timeout (1 s)"];
+        assert.ok(timeout.min >= 1000 && timeout.min <= timeout.max, JSON.stringify(report.failedAfter));
+        const refusedBusy = report.failedAfter["connect: HTTP 503"];
+        assert.ok(refusedBusy.min >= 0 && refusedBusy.min <= refusedBusy.max, JSON.stringify(report.failedAfter));
+        assert.deepEqual(Object.keys(report.failedAfter).sort(), Object.keys(report.failures).sort());
       } finally {
         busy.close();
         silent.close();
