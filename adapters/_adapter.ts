@@ -45,6 +45,8 @@ export interface Adapter {
   runtime: RuntimeInfo;
   // deno-lint-ignore no-explicit-any -- each runtime's helper has its own raw socket type
   upgradeWebSocket: UpgradeWebSocket<any, any>;
+  /** Its upgrade refuses every malformed handshake by itself (AppOptions.upgradeChecksHandshake). */
+  upgradeChecksHandshake: boolean;
   serve(app: Hono, options: ServeOptions): Promise<RunningServer>;
   /** Starts this same server entry again as a worker, with `env` added; `workers` in all. */
   startWorker(env: Record<string, string>, workers: number): WorkerProcess;

@@ -5,6 +5,7 @@ import { GOING_AWAY } from "../src/close-codes.ts";
 import type { Adapter } from "./_adapter.ts";
 import type { ServerOptions } from "./_options.ts";
 import { whenOrphaned } from "../system/orphan.ts";
+import { gcTimed } from "./_gc-timed.ts";
 import { bundleScenario } from "./_scenario-bundle.ts";
 import { scenarioSource } from "../src/scenario-source.ts";
 import { CONTROL_ENV, MEMORY_PREFIX, PORTS_ENV, SCENARIO_ENV, STATS_EVERY_MS, STATS_PREFIX } from "./_worker-link.ts";
@@ -19,6 +20,7 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
   const scenario = bundled === undefined ? await bundleScenario(options.scenarioFile) : await scenarioSource(bundled);
   const { app, counters, registry, drain } = createApp({
     upgradeWebSocket: adapter.upgradeWebSocket,
+    upgradeChecksHandshake: adapter.upgradeChecksHandshake,
     scenario,
     runtime: adapter.runtime,
     maxPayload: options.maxPayload,
@@ -52,9 +54,9 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
 
   // Memory after GC on request: a local signal, so no peer can make the server collect.
   process.on("SIGUSR2", () => {
-    adapter.runtime.collectGarbage();
+    const gc = gcTimed(adapter.runtime.collectGarbage);
     const memory = adapter.runtime.memory();
-    process.stdout.write(`${MEMORY_PREFIX}${JSON.stringify({ open: counters.open, ...memory })}\n`);
+    process.stdout.write(`${MEMORY_PREFIX}${JSON.stringify({ open: counters.open, ...memory, ...gc })}\n`);
   });
 
   let stopping = false;

@@ -17,6 +17,8 @@ export const adapter: Adapter = {
     collectGarbage: () => Bun.gc(true),
   },
   upgradeWebSocket,
+  // uWebSockets checks the method, Upgrade, Connection, the key and version 13 before it upgrades.
+  upgradeChecksHandshake: true,
   serve(app, { hostname, port, maxPayload, reusePort, idleTimeout, tls }) {
     const server = Bun.serve({
       hostname,

@@ -49,6 +49,8 @@ export const adapter: Adapter = {
     collectGarbage,
   },
   upgradeWebSocket,
+  // ws takes version 8 too, and answers a refusal itself, not through the app.
+  upgradeChecksHandshake: false,
   serve(app, { hostname, port, maxPayload, handshakeTimeout, idleTimeout, tls }) {
     // maxPayload makes ws refuse an oversized frame from its header, before buffering it (1009).
     // clientTracking off: the core's registry already tracks open sockets, one Set is enough.

@@ -6,6 +6,8 @@ export interface MemorySample {
   /** After a full garbage collection, bytes. */
   rss: number;
   heapUsed: number;
+  /** CPU seconds that garbage collection took (all processes): the compare's own cost, not the server's. */
+  gcSeconds: number;
 }
 
 export interface ServerFigures {
@@ -20,8 +22,13 @@ export interface ServerFigures {
   heapBytesPerSocket: number;
   /** Sockets accepted per second while the client ramped as fast as it could. */
   acceptRate: number;
-  /** Server CPU (user + system, all its processes) per 10,000 sockets accepted. */
+  /**
+   * Server CPU (user + system, all its processes) per 10,000 sockets accepted, less the CPU of
+   * the full GCs the compare asks for at each quarter of the ramp (`gcSecondsDuringRamp`).
+   */
   cpuSecondsPer10kAccepts: number;
+  /** CPU seconds the compare's own GC requests took during the ramp, left out of the figure above. */
+  gcSecondsDuringRamp: number;
   /** Server CPU, % of one core, while every socket spoke at the seed's pace. */
   cpuPercentSteady: number;
   /** Echo round trip once every socket had opened, ms. */
@@ -112,7 +119,7 @@ export function formatMarkdown(r: CompareReport): string {
     "",
     "RSS and heap per socket: least-squares slope over samples taken after a full GC at 0, ¼, ½, ¾ " +
       'and all of the sockets. KB = 1,024 bytes. "vs raw": the Hono server against the same echo ' +
-      "written straight on the runtime (bench/raw/).",
+      "written straight on the runtime (bench/raw/). CPU per 10k accepts leaves out those GCs' own CPU.",
   );
   return lines.join("\n") + "\n";
 }

@@ -54,6 +54,7 @@ if (values.layer === "raw") {
 } else {
   const { app, counters } = createApp({
     upgradeWebSocket: adapter.upgradeWebSocket,
+    upgradeChecksHandshake: adapter.upgradeChecksHandshake,
     scenario: await scenarioSource("export default async () => {}"),
     runtime: adapter.runtime,
     maxPayload: 65536,

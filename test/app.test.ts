@@ -1,4 +1,4 @@
-/** The core app alone (no runtime, no socket): what /stats says when the totals it relies on are missing. */
+/** The core app alone (no runtime, no socket): /stats when the totals it relies on are missing, and /ws refusals. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createApp } from "../src/app.ts";
@@ -10,6 +10,12 @@ const runtime = {
   pid: 1,
   memory: () => ({ rss: 1, heapUsed: 1 }),
   collectGarbage: () => {},
+};
+const HANDSHAKE = {
+  Upgrade: "websocket",
+  Connection: "Upgrade",
+  "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+  "Sec-WebSocket-Version": "13",
 };
 const noUpgrade = (() => (_c: unknown, next: () => Promise<void>) => next()) as never;
 
@@ -28,6 +34,38 @@ describe("core app", () => {
     assert.equal(body.error, "totals unavailable: connect ECONNREFUSED 127.0.0.1:1");
     assert.equal(body.worker.runtime, "node");
     assert.equal(body.worker.connections.open, 0);
+  });
+
+  // A runtime whose upgrade takes anything (as Deno's took version 7) is checked first; one that
+  // refuses malformed handshakes itself (Bun's) is tried first, and its refusal explained after.
+  for (const upgradeChecksHandshake of [false, true]) {
+    it(`answers a version-7 handshake with 426 and why, the upgrade ${upgradeChecksHandshake ? "tried first" : "never asked"}`, async () => {
+      const asked: string[] = [];
+      const upgrade = (() => (c: { req: { header(n: string): string | undefined } }, next: () => Promise<void>) => {
+        asked.push(c.req.header("sec-websocket-version")!);
+        // A strict runtime refuses it: the route goes on to say why.
+        return next();
+      }) as never;
+      const scenario = await scenarioSource("export default async () => {}");
+      const { app } = createApp({
+        upgradeWebSocket: upgrade,
+        scenario,
+        runtime,
+        maxPayload: 1024,
+        upgradeChecksHandshake,
+      });
+      const res = await app.request("/ws", { headers: { ...HANDSHAKE, "Sec-WebSocket-Version": "7" } });
+      assert.equal(res.status, 426);
+      assert.equal(await res.text(), "426 Upgrade Required: Sec-WebSocket-Version must be 13, got 7\n");
+      assert.equal(res.headers.get("sec-websocket-version"), "13");
+      assert.deepEqual(asked, upgradeChecksHandshake ? ["7"] : []);
+    });
+  }
+
+  it("answers a plain GET of /ws with 426: it speaks WebSocket only", async () => {
+    const res = await (await appWith(() => Promise.resolve({}))).request("/ws");
+    assert.equal(res.status, 426);
+    assert.match(await res.text(), /speaks WebSocket only/);
   });
 
   it("answers /stats with the totals when they come", async () => {

@@ -2,7 +2,7 @@
  * The seed's echo straight on Bun's own API, no Hono: the baseline that shows what the Hono
  * path costs. `bun bench/raw/bun.ts [PORT]`; workers share the port with reusePort.
  */
-export {}; // a module, not a script: its names stay its own
+import { gcTimed } from "../../adapters/_gc-timed.ts";
 
 const port = Number(process.argv[2] ?? 8080);
 let open = 0;
@@ -26,7 +26,7 @@ const server = Bun.serve({
 console.log(`listening on http://0.0.0.0:${server.port} (raw bun ${Bun.version})`);
 // As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.
 process.on("SIGUSR2", () => {
-  Bun.gc(true);
+  const gc = gcTimed(() => Bun.gc(true));
   const { rss, heapUsed } = process.memoryUsage();
-  console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed })}`);
+  console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed, ...gc })}`);
 });

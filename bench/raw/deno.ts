@@ -3,6 +3,7 @@
  * that shows what the Hono path costs on Deno. `deno run -A bench/raw/deno.ts [PORT]`.
  */
 import { collectGarbage } from "../../adapters/_v8-gc.ts";
+import { gcTimed } from "../../adapters/_gc-timed.ts";
 
 const port = Number(Deno.args[0] ?? 8080);
 let open = 0;
@@ -21,7 +22,7 @@ Deno.serve({
 });
 // As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.
 Deno.addSignalListener("SIGUSR2", () => {
-  collectGarbage();
+  const gc = gcTimed(collectGarbage);
   const { rss, heapUsed } = Deno.memoryUsage();
-  console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed })}`);
+  console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed, ...gc })}`);
 });

@@ -5,6 +5,7 @@
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
 import { collectGarbage } from "../../adapters/_v8-gc.ts";
+import { gcTimed } from "../../adapters/_gc-timed.ts";
 
 const port = Number(process.argv[2] ?? 8080);
 const wss = new WebSocketServer({ noServer: true, maxPayload: 65536, perMessageDeflate: false, clientTracking: false });
@@ -27,7 +28,7 @@ server.listen(
 );
 // As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.
 process.on("SIGUSR2", () => {
-  collectGarbage();
+  const gc = gcTimed(collectGarbage);
   const { rss, heapUsed } = process.memoryUsage();
-  console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed })}`);
+  console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed, ...gc })}`);
 });
