@@ -17,9 +17,9 @@ export interface AppOptions {
   /**
    * The runtime's own upgrade refuses every handshake that refuseHandshake refuses (Bun's does):
    * then the check runs only after a refusal, to explain it, and a good handshake never has its
-   * headers read in JS. On Bun that read builds a Headers object per accept: 8 µs of ~110
-   * (BENCHMARKS.md, "Bun's accept path"). Otherwise (Deno upgraded `Sec-WebSocket-Version: 7`)
-   * the check comes first.
+   * headers read in JS: on Bun the first read builds a Headers object, per accept (a few µs,
+   * near the noise: BENCHMARKS.md, "Bun's accept path, piece by piece"). Otherwise (Deno
+   * upgraded `Sec-WebSocket-Version: 7`) the check comes first.
    */
   upgradeChecksHandshake?: boolean;
   /** Where several processes share the load: the totals, which this process alone does not know. */
