@@ -2,9 +2,15 @@
  * WebSocket upgrades on Bun, in place of hono/bun's helper, for one measured reason: it keeps a
  * `URL` object and a fresh data object per socket in `ws.data` for the socket's life. Here
  * `ws.data` is the one shared events object, so a socket costs the app nothing of its own
- * (BENCHMARKS.md, "Hono against raw"). As in hono/bun, each event gets a short-lived WSContext.
+ * (BENCHMARKS.md, "Hono against raw").
+ *
+ * Unlike hono/bun, no event gets objects of its own: one WSContext serves the whole process,
+ * pointed at the event's socket for the length of the call, and a message event is a plain
+ * `{ type, data }`. A context and a `MessageEvent` per message cost ~20% of the server's CPU per
+ * message (BENCHMARKS.md, "Bun's accept path, piece by piece"). So a handler must not keep the
+ * context past its call; the core's echo keeps only `ws.raw`, the runtime's own socket.
  */
-import { createWSMessageEvent, defineWebSocketHelper, WSContext, type WSEvents } from "hono/ws";
+import { defineWebSocketHelper, WSContext, type WSEvents } from "hono/ws";
 
 interface BunSocket {
   data: WSEvents<BunSocket>;
@@ -13,15 +19,25 @@ interface BunSocket {
   close(code?: number, reason?: string): void;
 }
 
-const context = (ws: BunSocket) =>
-  new WSContext<BunSocket>({
-    send: (data) => void ws.send(data as string),
-    close: (code, reason) => ws.close(code, reason),
-    raw: ws,
-    readyState: ws.readyState as 0 | 1 | 2 | 3,
-    url: null,
-    protocol: null,
-  });
+/** The socket of the event being handled: the shared context speaks to it. */
+let current: BunSocket;
+const shared = new WSContext<BunSocket>({
+  send: (data) => void current.send(data as string),
+  close: (code, reason) => current.close(code, reason),
+  raw: undefined,
+  get readyState() {
+    return current.readyState as 0 | 1 | 2 | 3;
+  },
+  url: null,
+  protocol: null,
+});
+
+/** The shared context, pointed at `ws` until the next event. */
+function context(ws: BunSocket): WSContext<BunSocket> {
+  current = ws;
+  shared.raw = ws;
+  return shared;
+}
 
 /** An exception in the app's handler must not reach Bun's socket loop. */
 function guarded(run: () => void): void {
@@ -49,7 +65,8 @@ export const websocket = {
     const data = typeof message === "string"
       ? message
       : message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength) as ArrayBuffer;
-    guarded(() => ws.data.onMessage?.(createWSMessageEvent(data), context(ws)));
+    // What the echo reads of a MessageEvent, without building one (a native object) per message.
+    guarded(() => ws.data.onMessage?.({ type: "message", data } as MessageEvent, context(ws)));
   },
   close(ws: BunSocket, code: number, reason: string) {
     guarded(() => ws.data.onClose?.(new CloseEvent("close", { code, reason }), context(ws)));

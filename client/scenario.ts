@@ -239,9 +239,9 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
         }
         return reopenLater(peer);
       }
-      if (wasOpen) {
-        if (code !== GOING_AWAY) recorder.failed(why);
-      } else recorder.failed(why, performance.now() - peer.connectStart);
+      // A connect that failed says how long it had been trying (its age names whose timer struck).
+      const age = wasOpen ? undefined : performance.now() - peer.connectStart;
+      if (!wasOpen || code !== GOING_AWAY) recorder.failed(why, age);
       end(peer);
     };
   };

@@ -32,7 +32,8 @@ function utf8Length(text: string): number {
 
 /**
  * One events object shared by every socket: the handlers keep no per-socket state, so a
- * socket costs the core one registry entry and nothing else.
+ * socket costs the core one registry entry and nothing else. Nor do they keep the context past
+ * their call (only `ws.raw`, the runtime's socket): an adapter may hand every event the same one.
  */
 export function createEcho({ counters, registry, maxPayload }: EchoOptions): WSEvents {
   // A string of n UTF-16 units is at most 3n bytes: below this, no need to measure.

@@ -132,7 +132,7 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
     [
       "kernel TCP during the run",
       `accept queue full ${n(r.tcp.listenOverflows)}, SYN cookies ${n(r.tcp.synCookiesSent)}, ` +
-      `SYN retransmits ${n(r.tcp.synRetransmits)}, resets sent ${n(r.tcp.resetsSent)}`,
+      `SYN / SYN-ACK retransmits ${n(r.tcp.synRetransmits)}, resets sent ${n(r.tcp.resetsSent)}`,
     ],
     ["limit that stopped it", r.limit ?? "none: the target was reached"],
   );
