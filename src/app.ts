@@ -15,11 +15,11 @@ export interface AppOptions {
   /** Largest accepted message, in bytes. */
   maxPayload: number;
   /**
-   * The runtime's own upgrade refuses every handshake that refuseHandshake refuses (Bun's does):
-   * then the check runs only after a refusal, to explain it, and a good handshake never has its
-   * headers read in JS: on Bun the first read builds a Headers object, per accept (a few µs,
-   * near the noise: BENCHMARKS.md, "Bun's accept path, piece by piece"). Otherwise (Deno
-   * upgraded `Sec-WebSocket-Version: 7`) the check comes first.
+   * The runtime's own upgrade refuses every handshake that refuseHandshake refuses (each adapter
+   * says whether its does): then the check runs only after a refusal, to explain it, and a good
+   * handshake never has its headers read in JS, where the first read may build a Headers object
+   * per accept (a few µs, near the noise: BENCHMARKS.md, "Bun's accept path, piece by piece").
+   * Otherwise the check comes first, so a runtime that upgrades a malformed handshake never sees it.
    */
   upgradeChecksHandshake?: boolean;
   /** Where several processes share the load: the totals, which this process alone does not know. */
