@@ -1,6 +1,6 @@
 /** Counts and latency histograms (hdr-histogram-js, as autocannon uses) for one client run. */
 import * as hdr from "hdr-histogram-js";
-import type { ClientReport, Percentiles } from "../src/client-report.ts";
+import type { AgeRange, ClientReport, Percentiles } from "../src/client-report.ts";
 import type { Recorder } from "../src/scenario-contract.ts";
 import { GOING_AWAY } from "../src/close-codes.ts";
 import { failureReason, withoutUrls } from "./failure-reason.ts";
@@ -11,11 +11,7 @@ const MISMATCH_SAMPLES = 5;
 const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
 /** Widens `ranges[key]` to take in `range` (ms, rounded to whole ms). */
-export function widen(
-  ranges: Record<string, { min: number; max: number }>,
-  key: string,
-  range: { min: number; max: number },
-): void {
+export function widen(ranges: Record<string, AgeRange>, key: string, range: AgeRange): void {
   const min = Math.round(range.min);
   const max = Math.round(range.max);
   const had = ranges[key];
@@ -50,7 +46,7 @@ export class ClientRecorder implements Recorder {
   peakOpen = 0;
   failedCount = 0;
   readonly failures: Record<string, number> = {};
-  readonly failedAfter: Record<string, { min: number; max: number }> = {};
+  readonly failedAfter: Record<string, AgeRange> = {};
   readonly drops: Record<string, number> = {};
   shutdowns = 0;
   cut = 0;

@@ -1,5 +1,11 @@
 /** The client's result: printed as one JSON object with `--json`, and as a table otherwise. */
 
+/** The youngest and the oldest of a group (failed connects of one cause), ms. */
+export interface AgeRange {
+  min: number;
+  max: number;
+}
+
 /** Milliseconds. */
 export interface Percentiles {
   p50: number;
@@ -28,7 +34,7 @@ export interface ClientReport {
    * For failed connects, by the same cause: the shortest and longest time from the connect to
    * the failure, ms. A cause that always strikes at the same age names a timer (whose?).
    */
-  failedAfter: Record<string, { min: number; max: number }>;
+  failedAfter: Record<string, AgeRange>;
   /** Open sockets closed by the server or the network, by close code and reason (all of them, failures or not). */
   drops: Record<string, number>;
   /** Of `drops`, those closed with 1001: the server shutting down, not a failure. */

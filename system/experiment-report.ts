@@ -36,7 +36,7 @@ export interface ExperimentReport {
   failed: number;
   failures: Record<string, number>;
   /** Per cause of failed connects: the shortest and longest time to the failure, ms. */
-  failedAfter: Record<string, { min: number; max: number }>;
+  failedAfter: ClientReport["failedAfter"];
   sent: number;
   answered: number;
   mismatched: number;
