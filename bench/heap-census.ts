@@ -4,6 +4,7 @@
  * lists the kinds of object that come about once per socket or more, with their bytes per socket.
  *
  *   npm run build && node --import tsx bench/heap-census.ts --layer hono --connections 2000
+ *   (--retainers "array: (array)": what holds that kind's objects, by holder and edge name)
  */
 import { readFileSync, unlinkSync } from "node:fs";
 import { createServer } from "node:http";
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     layer: { type: "string", default: "hono" },
     connections: { type: "string", default: "2000" },
     top: { type: "string", default: "25" },
+    // A kind from the table (e.g. "array: (array)"): also list what holds its objects.
+    retainers: { type: "string" },
   },
 });
 const connections = Number(values.connections);
@@ -93,8 +96,9 @@ client.proc.kill("SIGKILL");
 host.proc.kill("SIGKILL");
 
 interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] } };
   nodes: number[];
+  edges: number[];
   strings: string[];
 }
 const snap = JSON.parse(readFileSync(file, "utf8")) as Snapshot;
@@ -104,12 +108,15 @@ const [typeAt, nameAt, sizeAt] = ["type", "name", "self_size"].map((f) => fields
 const types = snap.snapshot.meta.node_types[0];
 const kinds = new Map<string, { count: number; bytes: number }>();
 let total = 0;
-for (let i = 0; i < snap.nodes.length; i += fields.length) {
+function kindOf(i: number): string {
   const type = types[snap.nodes[i + typeAt]];
   const name = type === "object" || type === "closure" || type === "native"
     ? snap.strings[snap.nodes[i + nameAt]]
     : `(${type})`;
-  const key = `${type}: ${name}`.slice(0, 80);
+  return `${type}: ${name}`.slice(0, 80);
+}
+for (let i = 0; i < snap.nodes.length; i += fields.length) {
+  const key = kindOf(i);
   const k = kinds.get(key) ?? { count: 0, bytes: 0 };
   k.count++;
   k.bytes += snap.nodes[i + sizeAt];
@@ -127,4 +134,34 @@ for (const [key, k] of perSocket.slice(0, Number(values.top))) {
 console.log(
   `top ${Math.min(perSocket.length, Number(values.top))} kinds: ${Math.round(sum / connections)} bytes per socket`,
 );
+if (values.retainers) {
+  // Every edge into an object of that kind, grouped by the holder's kind and the edge's name.
+  const edgeFields = snap.snapshot.meta.edge_fields;
+  const edgeTypes = snap.snapshot.meta.edge_types[0];
+  const [edgeTypeAt, edgeNameAt, toAt] = ["type", "name_or_index", "to_node"].map((f) => edgeFields.indexOf(f));
+  const edgeCountAt = fields.indexOf("edge_count");
+  const holders = new Map<string, { count: number; bytes: number }>();
+  let e = 0;
+  for (let i = 0; i < snap.nodes.length; i += fields.length) {
+    for (let n = snap.nodes[i + edgeCountAt]; n > 0; n--, e += edgeFields.length) {
+      const to = snap.edges[e + toAt];
+      if (kindOf(to) !== values.retainers) continue;
+      const edgeType = edgeTypes[snap.edges[e + edgeTypeAt]];
+      if (edgeType === "weak") continue;
+      const edgeName = edgeType === "element" || edgeType === "hidden"
+        ? `[${edgeType}]`
+        : snap.strings[snap.edges[e + edgeNameAt]];
+      const key = `${kindOf(i)} .${edgeName}`.slice(0, 100);
+      const h = holders.get(key) ?? { count: 0, bytes: 0 };
+      h.count++;
+      h.bytes += snap.nodes[to + sizeAt];
+      holders.set(key, h);
+    }
+  }
+  console.log(`\nwhat holds ${values.retainers} (an object held twice counts twice):`);
+  console.log("| holder .edge | count | bytes per socket |\n| --- | --- | --- |");
+  for (const [key, h] of [...holders].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, Number(values.top))) {
+    console.log(`| ${key} | ${h.count} | ${Math.round(h.bytes / connections)} |`);
+  }
+}
 process.exit(0);
