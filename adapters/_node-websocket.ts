@@ -4,7 +4,7 @@
  * upgrade's whole Hono `Context`, `Request`, `IncomingMessage`, two `URL`s and two `Headers`
  * alive for the socket's life. `bench/heap-census.ts` at 2,000 sockets: 13.2 KB of heap per
  * socket against 7.1 KB for raw `ws` (BENCHMARKS.md, "Where Node's heap per socket goes").
- * Here the socket's handlers close over the socket and the shared events object only.
+ * Here a socket gets no objects of its own from the adapter (see `listeners` below).
  */
 import type { IncomingMessage, Server } from "node:http";
 import { STATUS_CODES } from "node:http";
@@ -12,6 +12,7 @@ import type { Duplex } from "node:stream";
 import { defineWebSocketHelper, type WSEvents } from "hono/ws";
 import { WSContext } from "hono/ws";
 import type { WebSocket, WebSocketServer } from "ws";
+import { upgradeRequest } from "./_node-upgrade-request.ts";
 
 /** Put in the app's env by the upgrade listener: what `ws` needs to finish the handshake. */
 const UPGRADE = Symbol("c512k.node.upgrade");
@@ -28,31 +29,76 @@ interface PendingUpgrade {
 /** One listener for every socket's errors, not a closure each. */
 const ignore = () => {};
 
-/** Wires one socket to the events; a module-level function, so its closures hold nothing else. */
+/** The socket of the event being handled: the shared context speaks to it. */
+let current: WebSocket;
+const shared = new WSContext<WebSocket>({
+  send: (data) => current.send(data as string),
+  close: (code, reason) => current.close(code, reason),
+  raw: undefined,
+  get readyState() {
+    return current.readyState as 0 | 1 | 2 | 3;
+  },
+  url: null,
+  protocol: null,
+});
+
+/** The shared context, pointed at `ws` until the next event. */
+function context(ws: WebSocket): WSContext<WebSocket> {
+  current = ws;
+  shared.raw = ws;
+  return shared;
+}
+
+/** An exception in the app's handler must not reach ws's parser, which would end the socket. */
+function guarded(run: () => void): void {
+  try {
+    run();
+  } catch (err) {
+    console.error("c512k: WebSocket handler failed:", err);
+  }
+}
+
+interface Listeners {
+  message(this: WebSocket, data: Buffer, isBinary: boolean): void;
+  close(this: WebSocket, code: number, reason: Buffer): void;
+}
+
+/**
+ * One set of listeners per events object (the app has one), not closures per socket: ws calls
+ * a listener with the socket as `this`. Every event gets the one shared context, and a message
+ * event is a plain `{ type, data }`, as on Bun: the core's echo keeps nothing of either past
+ * its call (src/echo.ts). A context and its closures per socket were ~1.2 KB of heap each
+ * (`bench/heap-census.ts --retainers "array: (array)"`, BENCHMARKS.md).
+ */
+const listenersOf = new WeakMap<WSEvents<WebSocket>, Listeners>();
+function listeners(events: WSEvents<WebSocket>): Listeners {
+  let found = listenersOf.get(events);
+  if (!found) {
+    found = {
+      message(data, isBinary) {
+        const payload = isBinary
+          ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
+          : data.toString();
+        guarded(() => events.onMessage?.({ type: "message", data: payload } as MessageEvent, context(this)));
+      },
+      close(code, reason) {
+        // Node 20 has no global CloseEvent; the events read only code and reason.
+        const event = { type: "close", code, reason: reason.toString(), wasClean: code !== 1006 } as CloseEvent;
+        guarded(() => events.onClose?.(event, context(this)));
+      },
+    };
+    listenersOf.set(events, found);
+  }
+  return found;
+}
+
+/** Wires one socket to the events, with nothing of its own but ws's listener entries. */
 function attach(ws: WebSocket, events: WSEvents<WebSocket>): void {
-  const ctx = new WSContext<WebSocket>({
-    send: (data) => ws.send(data as string),
-    close: (code, reason) => ws.close(code, reason),
-    raw: ws,
-    get readyState() {
-      return ws.readyState as 0 | 1 | 2 | 3;
-    },
-    url: null,
-    protocol: ws.protocol,
-  });
-  events.onOpen?.(new Event("open"), ctx);
-  ws.on("message", (data, isBinary) => {
-    const buffer = data as Buffer;
-    const payload = isBinary
-      ? buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)
-      : buffer.toString();
-    events.onMessage?.(new MessageEvent("message", { data: payload }), ctx);
-  });
-  ws.on("close", (code, reason) => {
-    // Node 20 has no global CloseEvent; the events read only code and reason.
-    events.onClose?.({ type: "close", code, reason: reason.toString(), wasClean: code !== 1006 } as CloseEvent, ctx);
-  });
+  const { message, close } = listeners(events);
+  ws.on("message", message as (data: unknown, isBinary: boolean) => void);
+  ws.on("close", close as (code: number, reason: Buffer) => void);
   ws.on("error", ignore); // a socket error ends in "close", which is what the events count
+  guarded(() => events.onOpen?.({ type: "open" } as Event, context(ws)));
 }
 
 export const upgradeWebSocket = defineWebSocketHelper<WebSocket>((c, events) => {
@@ -80,12 +126,8 @@ export function routeUpgrades(
     let response: Response;
     try {
       const scheme = "encrypted" in request.socket ? "https" : "http";
-      const headers = new Headers();
-      for (let i = 0; i < request.rawHeaders.length; i += 2) {
-        headers.append(request.rawHeaders[i], request.rawHeaders[i + 1]);
-      }
       const url = new URL(request.url ?? "/", `${scheme}://${request.headers.host ?? "localhost"}`);
-      response = await fetch(new Request(url, { headers }), { incoming: request, [UPGRADE]: pending });
+      response = await fetch(upgradeRequest(request, url.href), { incoming: request, [UPGRADE]: pending });
     } catch {
       response = new Response("400 Bad Request: malformed upgrade request\n", { status: 400 });
     }
