@@ -45,10 +45,13 @@ declare namespace Deno {
   const version: { deno: string };
   const pid: number;
   const args: string[];
-  /** (bench/raw/deno.ts; the adapter goes through hono/deno) */
+  interface UpgradeWebSocketOptions {
+    protocol?: string;
+    idleTimeout?: number;
+  }
   function upgradeWebSocket(
     request: Request,
-    options: { idleTimeout: number },
+    options?: UpgradeWebSocketOptions,
   ): { socket: WebSocket; response: Response };
   function memoryUsage(): { rss: number; heapUsed: number };
   /** (bench/raw/deno.ts) */

@@ -1,13 +1,11 @@
-/** Deno adapter: `Deno.serve` with hono/deno's `upgradeWebSocket`. */
+/** Deno adapter: `Deno.serve`, and WebSocket upgrades by _deno-websocket.ts (see there for why not hono/deno's). */
 import type { Adapter } from "./_adapter.ts";
 import { wrongRuntime } from "./_adapter.ts";
 import { collectGarbage } from "./_v8-gc.ts";
 import { spawnSelf } from "./_spawn-self.ts";
+import { upgradeWebSocket as denoUpgrade } from "./_deno-websocket.ts";
 
 if (!("Deno" in globalThis)) throw wrongRuntime("deno", "deno task start");
-
-// Imported late, as in bun.ts, so no bundle ever loads it on another runtime.
-const { upgradeWebSocket: honoUpgrade } = await import("hono/deno");
 
 /**
  * Deno pings a socket every `idleTimeout` seconds and closes it (1001 "No response from ping
@@ -19,7 +17,7 @@ let idleTimeout = 0;
 // The core uses only the middleware form, upgradeWebSocket(createEvents, options).
 const upgradeWebSocket =
   ((createEvents: unknown, options?: object) =>
-    (honoUpgrade as (events: unknown, options: object) => unknown)(createEvents, {
+    (denoUpgrade as (events: unknown, options: object) => unknown)(createEvents, {
       get idleTimeout() {
         return idleTimeout;
       },

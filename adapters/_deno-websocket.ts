@@ -1,0 +1,83 @@
+/**
+ * WebSocket upgrades on Deno, in place of hono/deno's helper, for the reason the Bun and Node
+ * helpers give: it builds, per socket, a `WSContext` with five closures, a `URL` of the socket's
+ * address and four handler closures, all kept for the socket's life. Here the handlers are
+ * functions shared by every socket (Deno calls them with the socket as `this`), and every event
+ * gets the one context of the process, pointed at the event's socket for the call. The core's
+ * echo keeps nothing of it past the call (src/echo.ts). Measured in BENCHMARKS.md,
+ * "Deno's per-socket objects".
+ */
+import { defineWebSocketHelper, WSContext, type WSEvents } from "hono/ws";
+
+/** The socket of the event being handled: the shared context speaks to it. */
+let current: WebSocket;
+const shared = new WSContext<WebSocket>({
+  send: (data) => current.send(data as string),
+  close: (code, reason) => current.close(code, reason),
+  raw: undefined,
+  get readyState() {
+    return current.readyState as 0 | 1 | 2 | 3;
+  },
+  url: null,
+  protocol: null,
+});
+
+/** The shared context, pointed at `ws` until the next event. */
+function context(ws: WebSocket): WSContext<WebSocket> {
+  current = ws;
+  shared.raw = ws;
+  return shared;
+}
+
+/** An exception in the app's handler is reported, not left to Deno's event loop. */
+function guarded(run: () => void): void {
+  try {
+    run();
+  } catch (err) {
+    console.error("c512k: WebSocket handler failed:", err);
+  }
+}
+
+interface Handlers {
+  onopen(this: WebSocket, event: Event): void;
+  onmessage(this: WebSocket, event: MessageEvent): void;
+  onclose(this: WebSocket, event: CloseEvent): void;
+}
+
+/** One set of handlers per events object (the app has one), not closures per socket. */
+const handlersOf = new WeakMap<WSEvents<WebSocket>, Handlers>();
+function handlers(events: WSEvents<WebSocket>): Handlers {
+  let found = handlersOf.get(events);
+  if (!found) {
+    found = {
+      onopen(event) {
+        guarded(() => events.onOpen?.(event, context(this)));
+      },
+      onmessage(event) {
+        guarded(() => events.onMessage?.(event, context(this)));
+      },
+      onclose(event) {
+        guarded(() => events.onClose?.(event, context(this)));
+      },
+    };
+    handlersOf.set(events, found);
+  }
+  return found;
+}
+
+export const upgradeWebSocket = defineWebSocketHelper<WebSocket, Deno.UpgradeWebSocketOptions>(
+  (c, events, options) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
+    // As hono/deno: the first subprotocol offered, if any, is the one answered.
+    const subprotocol = c.req.header("sec-websocket-protocol")?.split(",")[0]?.trim();
+    const { response, socket } = Deno.upgradeWebSocket(c.req.raw, {
+      ...(subprotocol ? { protocol: subprotocol } : {}),
+      ...options,
+    });
+    const { onopen, onmessage, onclose } = handlers(events);
+    socket.onopen = onopen;
+    socket.onmessage = onmessage;
+    socket.onclose = onclose;
+    return response;
+  },
+);
