@@ -3,7 +3,7 @@
  *
  * A real `Request` (undici's, with its `Headers`, `URL` parse and `AbortSignal`) cost ~35 µs
  * per upgrade here, about a third of what Hono added to Node's accept path (BENCHMARKS.md,
- * "Node's accept path"). The app reads only the method, the URL and a few headers of an
+ * "Node's accept path: a lazy Request"). The app reads only the method, the URL and a few headers of an
  * upgrade, so those come straight from what Node's parser already made; anything else a
  * handler asks for (`signal`, `clone()`, `headers.forEach`…) builds the real object then, so
  * nothing is missing, only deferred. @hono/node-server does the same for its own requests
