@@ -48,18 +48,24 @@ function guarded(run: () => void): void {
   }
 }
 
+const UPGRADED = new Response(null);
+
 export const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c, events) => {
   // Bun.serve calls fetch(request, server), so the app's env is the server.
   const server = c.env as { upgrade(request: Request, options: { data: unknown }): boolean } | undefined;
   if (typeof server?.upgrade !== "function") {
     throw new TypeError("c512k/adapters/bun: app.fetch needs Bun's server as env");
   }
-  if (server.upgrade(c.req.raw, { data: events })) return new Response(null);
+  // What the app answers once Bun has taken the socket: Bun sends nothing of it, so one serves all.
+  if (server.upgrade(c.req.raw, { data: events })) return UPGRADED;
 });
+
+/** The open event carries nothing: one for every socket. */
+const OPEN_EVENT = Object.freeze({ type: "open" }) as Event;
 
 export const websocket = {
   open(ws: BunSocket) {
-    guarded(() => ws.data.onOpen?.(new Event("open"), context(ws)));
+    guarded(() => ws.data.onOpen?.(OPEN_EVENT, context(ws)));
   },
   message(ws: BunSocket, message: string | Uint8Array) {
     const data = typeof message === "string"
@@ -69,6 +75,7 @@ export const websocket = {
     guarded(() => ws.data.onMessage?.({ type: "message", data } as MessageEvent, context(ws)));
   },
   close(ws: BunSocket, code: number, reason: string) {
-    guarded(() => ws.data.onClose?.(new CloseEvent("close", { code, reason }), context(ws)));
+    const event = { type: "close", code, reason, wasClean: code !== 1006 } as CloseEvent;
+    guarded(() => ws.data.onClose?.(event, context(ws)));
   },
 };
