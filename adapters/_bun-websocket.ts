@@ -4,13 +4,13 @@
  * `ws.data` is the one shared events object, so a socket costs the app nothing of its own
  * (BENCHMARKS.md, "Hono against raw").
  *
- * Unlike hono/bun, no event gets objects of its own: one WSContext serves the whole process,
- * pointed at the event's socket for the length of the call, and a message event is a plain
- * `{ type, data }`. A context and a `MessageEvent` per message cost about a sixth of the server's
- * CPU per message, 20–21 µs against 17 (BENCHMARKS.md, "Bun's accept path, piece by piece"). So a handler must not keep the
- * context past its call; the core's echo keeps only `ws.raw`, the runtime's own socket.
+ * Unlike hono/bun, no event gets objects of its own: every event gets the process's one context
+ * (_shared-context.ts), and a message event is a plain `{ type, data }`. A context and a
+ * `MessageEvent` per message cost about a sixth of the server's CPU per message, 20–21 µs against
+ * 17 (BENCHMARKS.md, "Bun's accept path, piece by piece").
  */
-import { defineWebSocketHelper, WSContext, type WSEvents } from "hono/ws";
+import { defineWebSocketHelper, type WSEvents } from "hono/ws";
+import { guarded, sharedContext } from "./_shared-context.ts";
 
 interface BunSocket {
   data: WSEvents<BunSocket>;
@@ -19,34 +19,8 @@ interface BunSocket {
   close(code?: number, reason?: string): void;
 }
 
-/** The socket of the event being handled: the shared context speaks to it. */
-let current: BunSocket;
-const shared = new WSContext<BunSocket>({
-  send: (data) => void current.send(data as string),
-  close: (code, reason) => current.close(code, reason),
-  raw: undefined,
-  get readyState() {
-    return current.readyState as 0 | 1 | 2 | 3;
-  },
-  url: null,
-  protocol: null,
-});
-
-/** The shared context, pointed at `ws` until the next event. */
-function context(ws: BunSocket): WSContext<BunSocket> {
-  current = ws;
-  shared.raw = ws;
-  return shared;
-}
-
-/** An exception in the app's handler must not reach Bun's socket loop. */
-function guarded(run: () => void): void {
-  try {
-    run();
-  } catch (err) {
-    console.error("c512k: WebSocket handler failed:", err);
-  }
-}
+/** The process's one context (see _shared-context.ts). */
+const context = sharedContext<BunSocket>();
 
 const UPGRADED = new Response(null);
 

@@ -7,36 +7,11 @@
  * echo keeps nothing of it past the call (src/echo.ts). Measured in BENCHMARKS.md, "No
  * adapter object per socket": heap per socket 4.66 -> 3.02 KB (raw Deno: 3.24).
  */
-import { defineWebSocketHelper, WSContext, type WSEvents } from "hono/ws";
+import { defineWebSocketHelper } from "hono/ws";
+import { guarded, perEvents, sharedContext } from "./_shared-context.ts";
 
-/** The socket of the event being handled: the shared context speaks to it. */
-let current: WebSocket;
-const shared = new WSContext<WebSocket>({
-  send: (data) => current.send(data as string),
-  close: (code, reason) => current.close(code, reason),
-  raw: undefined,
-  get readyState() {
-    return current.readyState as 0 | 1 | 2 | 3;
-  },
-  url: null,
-  protocol: null,
-});
-
-/** The shared context, pointed at `ws` until the next event. */
-function context(ws: WebSocket): WSContext<WebSocket> {
-  current = ws;
-  shared.raw = ws;
-  return shared;
-}
-
-/** An exception in the app's handler is reported, not left to Deno's event loop. */
-function guarded(run: () => void): void {
-  try {
-    run();
-  } catch (err) {
-    console.error("c512k: WebSocket handler failed:", err);
-  }
-}
+/** The process's one context (see _shared-context.ts). */
+const context = sharedContext<WebSocket>();
 
 interface Handlers {
   onopen(this: WebSocket, event: Event): void;
@@ -44,26 +19,17 @@ interface Handlers {
   onclose(this: WebSocket, event: CloseEvent): void;
 }
 
-/** One set of handlers per events object (the app has one), not closures per socket. */
-const handlersOf = new WeakMap<WSEvents<WebSocket>, Handlers>();
-function handlers(events: WSEvents<WebSocket>): Handlers {
-  let found = handlersOf.get(events);
-  if (!found) {
-    found = {
-      onopen(event) {
-        guarded(() => events.onOpen?.(event, context(this)));
-      },
-      onmessage(event) {
-        guarded(() => events.onMessage?.(event, context(this)));
-      },
-      onclose(event) {
-        guarded(() => events.onClose?.(event, context(this)));
-      },
-    };
-    handlersOf.set(events, found);
-  }
-  return found;
-}
+const handlers = perEvents<WebSocket, Handlers>((events) => ({
+  onopen(event) {
+    guarded(() => events.onOpen?.(event, context(this)));
+  },
+  onmessage(event) {
+    guarded(() => events.onMessage?.(event, context(this)));
+  },
+  onclose(event) {
+    guarded(() => events.onClose?.(event, context(this)));
+  },
+}));
 
 export const upgradeWebSocket = defineWebSocketHelper<WebSocket, Deno.UpgradeWebSocketOptions>(
   (c, events, options) => {

@@ -10,9 +10,9 @@ import type { IncomingMessage, Server } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { defineWebSocketHelper, type WSEvents } from "hono/ws";
-import { WSContext } from "hono/ws";
 import type { WebSocket, WebSocketServer } from "ws";
 import { upgradeRequest } from "./_node-upgrade-request.ts";
+import { guarded, perEvents, sharedContext } from "./_shared-context.ts";
 
 /** Put in the app's env by the upgrade listener: what `ws` needs to finish the handshake. */
 const UPGRADE = Symbol("c512k.node.upgrade");
@@ -29,34 +29,8 @@ interface PendingUpgrade {
 /** One listener for every socket's errors, not a closure each. */
 const ignore = () => {};
 
-/** The socket of the event being handled: the shared context speaks to it. */
-let current: WebSocket;
-const shared = new WSContext<WebSocket>({
-  send: (data) => current.send(data as string),
-  close: (code, reason) => current.close(code, reason),
-  raw: undefined,
-  get readyState() {
-    return current.readyState as 0 | 1 | 2 | 3;
-  },
-  url: null,
-  protocol: null,
-});
-
-/** The shared context, pointed at `ws` until the next event. */
-function context(ws: WebSocket): WSContext<WebSocket> {
-  current = ws;
-  shared.raw = ws;
-  return shared;
-}
-
-/** An exception in the app's handler must not reach ws's parser, which would end the socket. */
-function guarded(run: () => void): void {
-  try {
-    run();
-  } catch (err) {
-    console.error("c512k: WebSocket handler failed:", err);
-  }
-}
+/** The process's one context (see _shared-context.ts). */
+const context = sharedContext<WebSocket>();
 
 interface Listeners {
   message(this: WebSocket, data: Buffer, isBinary: boolean): void;
@@ -64,33 +38,22 @@ interface Listeners {
 }
 
 /**
- * One set of listeners per events object (the app has one), not closures per socket: ws calls
- * a listener with the socket as `this`. Every event gets the one shared context, and a message
- * event is a plain `{ type, data }`, as on Bun: the core's echo keeps nothing of either past
- * its call (src/echo.ts). A context and its closures per socket were ~1.2 KB of heap each
- * (`bench/heap-census.ts --retainers "array: (array)"`, BENCHMARKS.md).
+ * Every event gets the one shared context, and a message event is a plain `{ type, data }`, as
+ * on Bun: the core's echo keeps nothing of either past its call (src/echo.ts). A context and its
+ * closures per socket were ~1.2 KB of heap each (`bench/heap-census.ts --retainers
+ * "array: (array)"`, BENCHMARKS.md).
  */
-const listenersOf = new WeakMap<WSEvents<WebSocket>, Listeners>();
-function listeners(events: WSEvents<WebSocket>): Listeners {
-  let found = listenersOf.get(events);
-  if (!found) {
-    found = {
-      message(data, isBinary) {
-        const payload = isBinary
-          ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
-          : data.toString();
-        guarded(() => events.onMessage?.({ type: "message", data: payload } as MessageEvent, context(this)));
-      },
-      close(code, reason) {
-        // Node 20 has no global CloseEvent; the events read only code and reason.
-        const event = { type: "close", code, reason: reason.toString(), wasClean: code !== 1006 } as CloseEvent;
-        guarded(() => events.onClose?.(event, context(this)));
-      },
-    };
-    listenersOf.set(events, found);
-  }
-  return found;
-}
+const listeners = perEvents<WebSocket, Listeners>((events) => ({
+  message(data, isBinary) {
+    const payload = isBinary ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data.toString();
+    guarded(() => events.onMessage?.({ type: "message", data: payload } as MessageEvent, context(this)));
+  },
+  close(code, reason) {
+    // Node 20 has no global CloseEvent; the events read only code and reason.
+    const event = { type: "close", code, reason: reason.toString(), wasClean: code !== 1006 } as CloseEvent;
+    guarded(() => events.onClose?.(event, context(this)));
+  },
+}));
 
 /** Wires one socket to the events, with nothing of its own but ws's listener entries. */
 function attach(ws: WebSocket, events: WSEvents<WebSocket>): void {

@@ -1,0 +1,58 @@
+/**
+ * What the three upgrade helpers share: one `WSContext` for a whole process, pointed at the
+ * socket of the event being handled, instead of a context (and its closures) per socket. A
+ * context per socket cost ~1.2 KB of heap on Node, and a context per event a sixth of Bun's CPU
+ * per message (BENCHMARKS.md, "No adapter object per socket" and "Bun's accept path, piece by
+ * piece"). It is safe because the core's handlers keep nothing of the context past their call,
+ * only `ws.raw`, the runtime's own socket (src/echo.ts).
+ */
+import { WSContext, type WSEvents } from "hono/ws";
+
+/** What each runtime's socket offers the context. */
+export interface RuntimeSocket {
+  readonly readyState: number;
+  send(data: string): unknown;
+  close(code?: number, reason?: string): void;
+}
+
+/** A function that points the process's one context at `ws` and returns it, until the next call. */
+export function sharedContext<T extends RuntimeSocket>(): (ws: T) => WSContext<T> {
+  let current: T;
+  const shared = new WSContext<T>({
+    send: (data) => void current.send(data as string),
+    close: (code, reason) => current.close(code, reason),
+    raw: undefined,
+    get readyState() {
+      return current.readyState as 0 | 1 | 2 | 3;
+    },
+    url: null,
+    protocol: null,
+  });
+  return (ws) => {
+    current = ws;
+    shared.raw = ws;
+    return shared;
+  };
+}
+
+/** Runs an app handler: its exception is logged, and never reaches the runtime's socket loop. */
+export function guarded(run: () => void): void {
+  try {
+    run();
+  } catch (err) {
+    console.error("c512k: WebSocket handler failed:", err);
+  }
+}
+
+/**
+ * Handlers made once per events object (the app has one) and shared by every socket, not
+ * closures per socket: Node's `ws` and Deno's `WebSocket` call them with the socket as `this`.
+ */
+export function perEvents<T, H>(make: (events: WSEvents<T>) => H): (events: WSEvents<T>) => H {
+  const made = new WeakMap<WSEvents<T>, H>();
+  return (events) => {
+    let handlers = made.get(events);
+    if (!handlers) made.set(events, handlers = make(events));
+    return handlers;
+  };
+}
