@@ -10,7 +10,7 @@
  * 17 (BENCHMARKS.md, "Bun's accept path, piece by piece").
  */
 import { defineWebSocketHelper, type WSEvents } from "hono/ws";
-import { guarded, sharedContext } from "./_shared-context.ts";
+import { closeEvent, guarded, messageEvent, OPEN_EVENT, sharedContext } from "./_shared-context.ts";
 
 interface BunSocket {
   data: WSEvents<BunSocket>;
@@ -34,22 +34,14 @@ export const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c, events) => 
   if (server.upgrade(c.req.raw, { data: events })) return UPGRADED;
 });
 
-/** The open event carries nothing: one for every socket. */
-const OPEN_EVENT = Object.freeze({ type: "open" }) as Event;
-
 export const websocket = {
   open(ws: BunSocket) {
     guarded(() => ws.data.onOpen?.(OPEN_EVENT, context(ws)));
   },
   message(ws: BunSocket, message: string | Uint8Array) {
-    const data = typeof message === "string"
-      ? message
-      : message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength) as ArrayBuffer;
-    // What the echo reads of a MessageEvent, without building one (a native object) per message.
-    guarded(() => ws.data.onMessage?.({ type: "message", data } as MessageEvent, context(ws)));
+    guarded(() => ws.data.onMessage?.(messageEvent(message), context(ws)));
   },
   close(ws: BunSocket, code: number, reason: string) {
-    const event = { type: "close", code, reason, wasClean: code !== 1006 } as CloseEvent;
-    guarded(() => ws.data.onClose?.(event, context(ws)));
+    guarded(() => ws.data.onClose?.(closeEvent(code, reason), context(ws)));
   },
 };

@@ -12,7 +12,7 @@ import type { Duplex } from "node:stream";
 import { defineWebSocketHelper, type WSEvents } from "hono/ws";
 import type { WebSocket, WebSocketServer } from "ws";
 import { upgradeRequest } from "./_node-upgrade-request.ts";
-import { guarded, perEvents, sharedContext } from "./_shared-context.ts";
+import { closeEvent, guarded, messageEvent, OPEN_EVENT, perEvents, sharedContext } from "./_shared-context.ts";
 
 /** Put in the app's env by the upgrade listener: what `ws` needs to finish the handshake. */
 const UPGRADE = Symbol("c512k.node.upgrade");
@@ -45,13 +45,10 @@ interface Listeners {
  */
 const listeners = perEvents<WebSocket, Listeners>((events) => ({
   message(data, isBinary) {
-    const payload = isBinary ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data.toString();
-    guarded(() => events.onMessage?.({ type: "message", data: payload } as MessageEvent, context(this)));
+    guarded(() => events.onMessage?.(messageEvent(isBinary ? data : data.toString()), context(this)));
   },
   close(code, reason) {
-    // Node 20 has no global CloseEvent; the events read only code and reason.
-    const event = { type: "close", code, reason: reason.toString(), wasClean: code !== 1006 } as CloseEvent;
-    guarded(() => events.onClose?.(event, context(this)));
+    guarded(() => events.onClose?.(closeEvent(code, reason.toString()), context(this)));
   },
 }));
 
@@ -61,7 +58,7 @@ function attach(ws: WebSocket, events: WSEvents<WebSocket>): void {
   ws.on("message", message as (data: unknown, isBinary: boolean) => void);
   ws.on("close", close as (code: number, reason: Buffer) => void);
   ws.on("error", ignore); // a socket error ends in "close", which is what the events count
-  guarded(() => events.onOpen?.({ type: "open" } as Event, context(ws)));
+  guarded(() => events.onOpen?.(OPEN_EVENT, context(ws)));
 }
 
 export const upgradeWebSocket = defineWebSocketHelper<WebSocket>((c, events) => {

@@ -35,6 +35,24 @@ export function sharedContext<T extends RuntimeSocket>(): (ws: T) => WSContext<T
   };
 }
 
+/**
+ * The events handed to the app, as plain objects with what the core reads of them: a native
+ * `Event`, `MessageEvent` or `CloseEvent` per event was part of the per-message cost on Bun, and
+ * Node 20 has no global `CloseEvent`. The open event carries nothing: one serves every socket.
+ */
+export const OPEN_EVENT = Object.freeze({ type: "open" }) as Event;
+
+export function messageEvent(data: string | Uint8Array): MessageEvent {
+  const payload = typeof data === "string"
+    ? data
+    : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  return { type: "message", data: payload } as MessageEvent;
+}
+
+export function closeEvent(code: number, reason: string): CloseEvent {
+  return { type: "close", code, reason, wasClean: code !== 1006 } as CloseEvent;
+}
+
 /** Runs an app handler: its exception is logged, and never reaches the runtime's socket loop. */
 export function guarded(run: () => void): void {
   try {

@@ -8,7 +8,8 @@ import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { slope } from "../system/fit.ts";
 import { cpuSeconds, openFileCount, processTree } from "../system/proc.ts";
 import { type Child, freePort, start, waitFor } from "../test/_process.ts";
-import { CLIENT, ROOT, runCommand, type RuntimeName, serverEntry } from "../test/_runtimes.ts";
+import { CLIENT, runCommand, type RuntimeName, serverEntry } from "../test/_runtimes.ts";
+import { rawServerCommand } from "./_raw-server.ts";
 import type { MemorySample, ServerFigures } from "./_compare-report.ts";
 
 export interface ServerPlan {
@@ -80,9 +81,7 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
   if (layer === "raw") {
     // One raw server per worker, each on its own port; the client spreads over the ports.
     const ports = await Promise.all(Array.from({ length: plan.serverWorkers }, () => freePort()));
-    // Node 20 cannot run TypeScript: tsx loads the raw file there, in the same process.
-    const command = runtime === "node" ? [process.execPath, "--import", "tsx"] : runCommand(runtime);
-    for (const port of ports) children.push(start([...command, `${ROOT}bench/raw/${runtime}.ts`, String(port)]));
+    for (const port of ports) children.push(start(rawServerCommand(runtime, port)));
     for (const child of children) [, version] = await waitFor(child, /listening on \S+ \(raw \w+ ([^)]+)\)/);
     members = children.map((child) => ({ child, pid: child.proc.pid! }));
     url = plan.scenarioHost;

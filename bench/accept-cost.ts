@@ -11,7 +11,8 @@ import { parseArgs } from "node:util";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { cpuSeconds, openFileCount } from "../system/proc.ts";
 import { freePort, start, waitFor } from "../test/_process.ts";
-import { CLIENT, ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
+import { CLIENT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
+import { rawServerCommand } from "./_raw-server.ts";
 import { startServer, type TestServer } from "../test/_server.ts";
 
 const { values } = parseArgs({
@@ -75,9 +76,7 @@ async function honoRamp(): Promise<Ramp> {
 
 async function rawRamp(scenarioHost: TestServer): Promise<Ramp> {
   const port = await freePort();
-  // Node 20 cannot run TypeScript: tsx loads the raw file there.
-  const command = runtime === "node" ? [process.execPath, "--import", "tsx"] : runCommand(runtime);
-  const raw = start([...command, `${ROOT}bench/raw/${runtime}.ts`, String(port)]);
+  const raw = start(rawServerCommand(runtime, port));
   try {
     await waitFor(raw, /listening on/);
     return await ramp(raw.proc.pid!, scenarioHost.url, port);

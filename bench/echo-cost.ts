@@ -10,7 +10,8 @@ import { parseArgs } from "node:util";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { cpuSeconds, processTree, rssBytes } from "../system/proc.ts";
 import { freePort, start, waitFor } from "../test/_process.ts";
-import { CLIENT, ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
+import { CLIENT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
+import { rawServerCommand } from "./_raw-server.ts";
 import { startServer } from "../test/_server.ts";
 
 const { values } = parseArgs({
@@ -34,9 +35,7 @@ let serverPids: () => Promise<number[]>;
 let stop: () => Promise<unknown>;
 if (values.layer === "raw") {
   const port = await freePort();
-  // Node 20 cannot run TypeScript: tsx loads the raw file there.
-  const command = runtime === "node" ? [process.execPath, "--import", "tsx"] : runCommand(runtime);
-  const raw = start([...command, `${ROOT}bench/raw/${runtime}.ts`, String(port)]);
+  const raw = start(rawServerCommand(runtime, port));
   await waitFor(raw, /listening on/);
   url = `http://127.0.0.1:${port}`;
   serverPids = () => Promise.resolve([raw.proc.pid!]);
