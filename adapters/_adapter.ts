@@ -48,8 +48,8 @@ export interface Adapter {
   /** Its upgrade refuses every malformed handshake by itself (AppOptions.upgradeChecksHandshake). */
   upgradeChecksHandshake: boolean;
   serve(app: Hono, options: ServeOptions): Promise<RunningServer>;
-  /** Starts this same server entry again as a worker, with `env` added; `workers` in all. */
-  startWorker(env: Record<string, string>, workers: number): WorkerProcess;
+  /** Starts this same server entry again as a worker, with `env` added. */
+  startWorker(env: Record<string, string>): WorkerProcess;
 }
 
 /** RSS and JS heap where the runtime has Node's `process.memoryUsage` (Node, Bun). */

@@ -96,10 +96,12 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   const controlUrl = `http://127.0.0.1:${control.port}`;
 
   const spawnWorker = (id: number) =>
-    adapter.startWorker(
-      { [WORKER_ENV]: String(id), [CONTROL_ENV]: controlUrl, [PORTS_ENV]: ports.join(","), ...scenarioEnv },
-      options.workers,
-    );
+    adapter.startWorker({
+      [WORKER_ENV]: String(id),
+      [CONTROL_ENV]: controlUrl,
+      [PORTS_ENV]: ports.join(","),
+      ...scenarioEnv,
+    });
 
   /** Reads slot `s`'s current process (its stats lines, its log) and restarts it when it dies. */
   const watch = (s: Slot): Slot => {

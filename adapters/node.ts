@@ -8,8 +8,10 @@ import process from "node:process";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Adapter } from "./_adapter.ts";
 import { processMemory, wrongRuntime } from "./_adapter.ts";
+import { acceptBounds, guardAccepts } from "./_node-accept-guard.ts";
 import { routeUpgrades, upgradeWebSocket } from "./_node-websocket.ts";
 import { collectGarbage } from "./_v8-gc.ts";
+import { openFileLimit } from "../system/limits.ts";
 
 if ("Bun" in globalThis || "Deno" in globalThis || !process.versions?.node) {
   throw wrongRuntime("node", "npm start");
@@ -73,25 +75,31 @@ export const adapter: Adapter = {
     return new Promise((resolve, reject) => {
       const server = serveNode(
         { fetch: app.fetch, hostname, port, ...server_ },
-        (info: AddressInfo) =>
+        (info: AddressInfo) => {
+          const guard = cluster.isWorker
+            ? guardAccepts(server as Server, hostname, info.port, acceptBounds(openFileLimit()))
+            : undefined;
           resolve({
             port: info.port,
-            close: () => new Promise<void>((done) => server.close(() => done())),
-          }),
+            close: () => {
+              guard?.stop();
+              return new Promise<void>((done) => server.close(() => done()));
+            },
+          });
+        },
       );
       server.once("error", reject);
       routeUpgrades(server as Server, wss, app.fetch);
     });
   },
-  // Node 20 cannot set SO_REUSEPORT, so workers are cluster workers: the primary owns the
-  // listening socket and hands each accepted connection to a worker, round-robin. With one
-  // worker there is nothing to balance, and that hand-off is what halved Node's accept rate
-  // against the raw baseline (BENCHMARKS.md, "Node's accept rate with cluster workers"): the
-  // one worker accepts for itself. NODE_CLUSTER_SCHED_POLICY, if set, still decides.
-  startWorker(env, workers) {
-    if (workers === 1 && !process.env.NODE_CLUSTER_SCHED_POLICY) {
-      cluster.schedulingPolicy = cluster.SCHED_NONE;
-    }
+  // Node 20 cannot set SO_REUSEPORT, so workers are cluster workers. Cluster's default hands
+  // each connection from the primary to a worker, round-robin: one process then accepts for all,
+  // and that hand-off cost Node most of its accept rate against the raw baseline (BENCHMARKS.md,
+  // "Node's accept rate with cluster workers"). So the workers accept for themselves from the
+  // one shared socket (SCHED_NONE); a worker near its open-file limit stops accepting and leaves
+  // the connections to the others (_node-accept-guard.ts). NODE_CLUSTER_SCHED_POLICY still decides.
+  startWorker(env) {
+    if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ silent: true });
     const worker = cluster.fork(env);
     const child = worker.process;

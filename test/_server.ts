@@ -12,9 +12,21 @@ export interface TestServer {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Binds 127.0.0.1 unless `args` says another `--host`; the URL is always 127.0.0.1's. */
-export async function startServer(runtime: RuntimeName, args: string[] = []): Promise<TestServer> {
-  const child = start([...runCommand(runtime), serverEntry(runtime), "--host", "127.0.0.1", "--port", "0", ...args]);
+/**
+ * Binds 127.0.0.1 unless `args` says another `--host`; the URL is always 127.0.0.1's. `prefix`
+ * is a command that runs the server in its place (such as `prlimit --nofile=N`, which execs it).
+ */
+export async function startServer(
+  runtime: RuntimeName,
+  args: string[] = [],
+  prefix: string[] = [],
+): Promise<TestServer> {
+  const child = start([
+    ...prefix,
+    ...runCommand(runtime),
+    serverEntry(runtime),
+    ...["--host", "127.0.0.1", "--port", "0", ...args],
+  ]);
   const [, scheme, port] = await waitFor(child, /listening on (https?):\/\/[\d.]+:(\d+) \(/);
   const url = `${scheme}://127.0.0.1:${port}`;
   return {

@@ -20,7 +20,8 @@ export async function connect(url: string): Promise<TestSocket> {
     if (waiter) waiter(text);
     else queue.push(text);
   });
-  const closed = once(ws, "close").then(([code]) => code as number);
+  // Not events.once: that rejects on an error event, and a failed connect would leave it unhandled.
+  const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
   ws.on("error", () => {}); // The close event carries what the tests check.
   await once(ws, "open");
   return {

@@ -1,0 +1,74 @@
+/**
+ * Node's workers accept from one shared socket; one near its open-file limit stops accepting and
+ * the others take the connections, so no worker reaches EMFILE (where libuv would accept and drop).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { acceptBounds } from "../adapters/_node-accept-guard.ts";
+import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
+import { startServer } from "./_server.ts";
+import { connectWelcomed, type TestSocket } from "./_ws.ts";
+
+/** Open files per process for this test: small, so that a few hundred sockets fill a worker. */
+const FILES = 300;
+const { high, low } = acceptBounds(FILES);
+
+/** /stats once its total says `open` (workers report every few hundred ms), or the last one after 10 s. */
+async function statsWhenOpen(url: string, open: number): Promise<ClusterStatsSnapshot> {
+  let last: ClusterStatsSnapshot | undefined;
+  for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    try {
+      last = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+      if (last.connections.open === open) return last;
+    } catch { /* both workers still paused: the port is closed for a moment */ }
+  }
+  if (!last) throw new Error("no /stats answer within 10 s");
+  return last;
+}
+
+describe("Node workers near their open-file limit", () => {
+  it("a full worker stops accepting, the other takes the sockets, and beyond both a connect fails cleanly", async () => {
+    const server = await startServer("node", ["--workers", "2"], ["prlimit", `--nofile=${FILES}`]);
+    const sockets: TestSocket[] = [];
+    try {
+      // More than both workers may hold, in bursts that arrive faster than a worker checks.
+      const offered = 2 * high + 60;
+      const results: PromiseSettledResult<TestSocket>[] = [];
+      for (let i = 0; i < offered; i += 100) {
+        const n = Math.min(100, offered - i);
+        results.push(...await Promise.allSettled(Array.from({ length: n }, () => connectWelcomed(server.wsUrl))));
+      }
+      for (const r of results) if (r.status === "fulfilled") sockets.push(r.value);
+      const failed = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+      assert.ok(sockets.length <= 2 * high, `${sockets.length} sockets open, more than 2 × ${high}`);
+      // Both filled past the point where a worker accepts again: the second took what the first left.
+      assert.ok(sockets.length > 2 * low, `only ${sockets.length} sockets open`);
+      assert.equal(sockets.length + failed.length, offered);
+      for (const f of failed) assert.match(String(f.reason), /ECONNRESET|ECONNREFUSED|socket hang up/);
+
+      // Free enough that both workers accept again, then read every worker's own peak.
+      const freed = sockets.splice(0, sockets.length - 2 * low + 80);
+      for (const s of freed) s.ws.close();
+      await Promise.all(freed.map((s) => s.closed));
+      let s = await statsWhenOpen(server.url, sockets.length);
+      assert.equal(s.connections.open, sockets.length);
+      assert.deepEqual(s.workers.map((w) => [w.alive, w.restarts]), [[true, 0], [true, 0]]);
+      for (const w of s.workers) {
+        assert.ok(w.connections.peak <= high, `worker ${w.id} peaked at ${w.connections.peak}`);
+      }
+      assert.doesNotMatch(server.child.output(), /EMFILE|too many open files/i);
+
+      // The sockets held all along still answer, and new ones are accepted again.
+      for (const [i, t] of sockets.slice(0, 20).entries()) {
+        t.ws.send(`held ${i}`);
+        assert.equal(await t.next(), `HELD ${i}`);
+      }
+      sockets.push(...await Promise.all(Array.from({ length: 40 }, () => connectWelcomed(server.wsUrl))));
+      s = await statsWhenOpen(server.url, sockets.length);
+      assert.equal(s.connections.open, sockets.length);
+    } finally {
+      for (const t of sockets) t.ws.terminate();
+      await server.stop("SIGKILL");
+    }
+  });
+});
