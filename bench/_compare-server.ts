@@ -9,7 +9,7 @@ import { slope } from "../system/fit.ts";
 import { cpuSeconds, openFileCount, processTree } from "../system/proc.ts";
 import { type Child, freePort, start, waitFor } from "../test/_process.ts";
 import { CLIENT, runCommand, type RuntimeName, serverEntry } from "../test/_runtimes.ts";
-import { rawServerCommand } from "./_raw-server.ts";
+import { startRawServers } from "./_raw-server.ts";
 import type { MemorySample, ServerFigures } from "./_compare-report.ts";
 
 export interface ServerPlan {
@@ -18,7 +18,7 @@ export interface ServerPlan {
   tls?: { cert: string; key: string };
   connections: number;
   hold: number;
-  /** Server processes: the Hono server's --workers, or that many raw servers, one port each. */
+  /** Server processes: the Hono server's --workers, or that many raw servers sharing one port. */
   serverWorkers: number;
   /** Client processes (the client's --workers). */
   clientWorkers: number;
@@ -79,13 +79,14 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
   let version = "";
   const clientArgs: string[] = [];
   if (layer === "raw") {
-    // One raw server per worker, each on its own port; the client spreads over the ports.
-    const ports = await Promise.all(Array.from({ length: plan.serverWorkers }, () => freePort()));
-    for (const port of ports) children.push(start(rawServerCommand(runtime, port)));
-    for (const child of children) [, version] = await waitFor(child, /listening on \S+ \(raw \w+ ([^)]+)\)/);
-    members = children.map((child) => ({ child, pid: child.proc.pid! }));
+    // As many raw processes as Hono workers, sharing one port the same way.
+    const port = await freePort();
+    const raw = await startRawServers(runtime, port, plan.serverWorkers);
+    children.push(...raw.children);
+    members = raw.members;
+    version = raw.version;
     url = plan.scenarioHost;
-    clientArgs.push("--ports", ports.join(","));
+    clientArgs.push("--ports", String(port));
   } else {
     const tlsArgs = tls ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : [];
     const server = start([

@@ -1,8 +1,45 @@
 /** How the benchmarks start a raw baseline (bench/raw/), on any runtime. */
+import { type Child, start, waitFor } from "../test/_process.ts";
 import { ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
 
-/** The command line of `bench/raw/RUNTIME.ts` on `port`. Node 20 cannot run TypeScript: tsx loads it there, in the same process. */
-export function rawServerCommand(runtime: RuntimeName, port: number): string[] {
-  const command = runtime === "node" ? [process.execPath, "--import", "tsx"] : runCommand(runtime);
+/**
+ * The command line of `bench/raw/RUNTIME.ts` on `port`; on Node, with `workers` cluster workers.
+ * Node 20 cannot run TypeScript: tsx loads it there, in the same process. Deno shares a port
+ * with reusePort only under --unstable-net, as the Hono server's Deno workers do.
+ */
+export function rawServerCommand(runtime: RuntimeName, port: number, workers = 1): string[] {
+  if (runtime === "node") {
+    return [process.execPath, "--import", "tsx", `${ROOT}bench/raw/node.ts`, String(port), String(workers)];
+  }
+  const command = runtime === "deno" ? [...runCommand(runtime), "--unstable-net"] : runCommand(runtime);
   return [...command, `${ROOT}bench/raw/${runtime}.ts`, String(port)];
+}
+
+export interface RawServers {
+  children: Child[];
+  /** The processes that hold sockets, and the child whose output carries each one's lines. */
+  members: { child: Child; pid: number }[];
+  version: string;
+}
+
+/**
+ * `workers` raw server processes sharing `port`, as the Hono server's workers share theirs: on
+ * Bun and Deno that many processes with reusePort, on Node one with that many cluster workers.
+ */
+export async function startRawServers(runtime: RuntimeName, port: number, workers: number): Promise<RawServers> {
+  const children = runtime === "node"
+    ? [start(rawServerCommand(runtime, port, workers))]
+    : Array.from({ length: workers }, () => start(rawServerCommand(runtime, port)));
+  const members: RawServers["members"] = [];
+  let version = "";
+  for (const child of children) {
+    const each = runtime === "node" ? workers : 1;
+    const pattern = new RegExp(`(?:listening on \\S+ \\(raw \\w+ [^,]+, pid \\d+\\)[^]*?){${each}}`);
+    await waitFor(child, pattern);
+    for (const [, v, pid] of child.output().matchAll(/listening on \S+ \(raw \w+ ([^,]+), pid (\d+)\)/g)) {
+      version = v;
+      members.push({ child, pid: Number(pid) });
+    }
+  }
+  return { children, members, version };
 }

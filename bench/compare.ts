@@ -32,7 +32,7 @@ const USAGE = `usage: npm run compare -- [options]
   --client R          the client runtime that loads every server (default bun: the lightest)
   --connections N     sockets per server (default 15000; at most ${socketsPerWorker()} per process here,
                       so past that give both of the flags below)
-  --server-workers N  server processes: the Hono server's --workers, or N raw servers on N ports
+  --server-workers N  server processes: the Hono server's --workers, or N raw servers sharing a port
                       (default 1)
   --client-workers N  client processes (default 1); the load generators are still measured
                       one process each, at ${socketsPerWorker()} sockets at most

@@ -23,7 +23,7 @@ const server = Bun.serve({
     perMessageDeflate: false,
   },
 });
-console.log(`listening on http://0.0.0.0:${server.port} (raw bun ${Bun.version})`);
+console.log(`listening on http://0.0.0.0:${server.port} (raw bun ${Bun.version}, pid ${process.pid})`);
 // As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.
 process.on("SIGUSR2", () => {
   const gc = gcTimed(() => Bun.gc(true));

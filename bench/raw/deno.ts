@@ -1,6 +1,7 @@
 /**
  * The seed's echo straight on `Deno.serve` and `Deno.upgradeWebSocket`, no Hono: the baseline
- * that shows what the Hono path costs on Deno. `deno run -A bench/raw/deno.ts [PORT]`.
+ * that shows what the Hono path costs on Deno. `deno run -A --unstable-net bench/raw/deno.ts [PORT]`;
+ * processes share the port with reusePort, as the Hono server's workers do.
  */
 import { collectGarbage } from "../../adapters/_v8-gc.ts";
 import { gcTimed } from "../../adapters/_gc-timed.ts";
@@ -10,7 +11,8 @@ let open = 0;
 Deno.serve({
   port,
   hostname: "0.0.0.0",
-  onListen: () => console.log(`listening on http://0.0.0.0:${port} (raw deno ${Deno.version.deno})`),
+  reusePort: true,
+  onListen: () => console.log(`listening on http://0.0.0.0:${port} (raw deno ${Deno.version.deno}, pid ${Deno.pid})`),
 }, (req) => {
   if (new URL(req.url).pathname !== "/ws") return new Response("raw deno: /ws only\n", { status: 404 });
   // idleTimeout 0, as in the c512k adapter: no ping-based closing of the seed's quiet sockets.

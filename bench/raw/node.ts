@@ -1,34 +1,50 @@
 /**
  * The seed's echo straight on `ws` over node:http, no Hono: the baseline that shows what the
- * Hono path costs on Node. `node --import tsx bench/raw/node.ts [PORT]` (one process).
+ * Hono path costs on Node. `node --import tsx bench/raw/node.ts [PORT] [WORKERS]`: with more than
+ * one worker, cluster workers that accept for themselves from the shared port, as the Hono
+ * server's do (adapters/node.ts), so both pay the same for sharing a port.
  */
+import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
 import { collectGarbage } from "../../adapters/_v8-gc.ts";
 import { gcTimed } from "../../adapters/_gc-timed.ts";
 
 const port = Number(process.argv[2] ?? 8080);
-const wss = new WebSocketServer({ noServer: true, maxPayload: 65536, perMessageDeflate: false, clientTracking: false });
-let open = 0;
-wss.on("connection", (ws) => {
-  open++;
-  ws.once("close", () => open--);
-  ws.send("Welcome!");
-  ws.on("message", (data, isBinary) => (isBinary ? ws.close(4003) : ws.send(data.toString().toUpperCase())));
-});
-const server = createServer((_req, res) => res.writeHead(404).end("raw node: /ws only\n"));
-server.on("upgrade", (req, socket, head) => {
-  if (req.url !== "/ws") return socket.destroy();
-  wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
-});
-server.listen(
-  port,
-  "0.0.0.0",
-  () => console.log(`listening on http://0.0.0.0:${port} (raw node ${process.versions.node})`),
-);
-// As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.
-process.on("SIGUSR2", () => {
-  const gc = gcTimed(collectGarbage);
-  const { rss, heapUsed } = process.memoryUsage();
-  console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed, ...gc })}`);
-});
+const workers = Number(process.argv[3] ?? 1);
+if (workers > 1 && cluster.isPrimary) {
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  for (let i = 0; i < workers; i++) cluster.fork();
+} else serve();
+
+function serve(): void {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 65536,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  let open = 0;
+  wss.on("connection", (ws) => {
+    open++;
+    ws.once("close", () => open--);
+    ws.send("Welcome!");
+    ws.on("message", (data, isBinary) => (isBinary ? ws.close(4003) : ws.send(data.toString().toUpperCase())));
+  });
+  const server = createServer((_req, res) => res.writeHead(404).end("raw node: /ws only\n"));
+  server.on("upgrade", (req, socket, head) => {
+    if (req.url !== "/ws") return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  });
+  server.listen(
+    port,
+    "0.0.0.0",
+    () => console.log(`listening on http://0.0.0.0:${port} (raw node ${process.versions.node}, pid ${process.pid})`),
+  );
+  // As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.
+  process.on("SIGUSR2", () => {
+    const gc = gcTimed(collectGarbage);
+    const { rss, heapUsed } = process.memoryUsage();
+    console.log(`@c512k-memory ${JSON.stringify({ open, rss, heapUsed, ...gc })}`);
+  });
+}
