@@ -31,45 +31,77 @@ export function acceptBounds(limit: number): AcceptBounds {
  */
 const connections = (server: Server): number => (server as unknown as { _connections: number })._connections;
 
-/** Watches `server` (listening on `port`, `hostname`). `stop()` ends the watch before a real close. */
-export function guardAccepts(server: Server, hostname: string, port: number, bounds: AcceptBounds): { stop(): void } {
-  let paused = false;
-  let stopped = false;
-  let timer: ReturnType<typeof setInterval> | undefined;
+interface Listener {
+  hostname: string;
+  port: number;
+  onConnection(): void;
+  onError(err: Error): void;
+}
 
-  const pause = () => {
-    paused = true;
+/**
+ * The process's servers, one per port (--ports): the open-file limit is the process's, so the
+ * count is over all of them, and all stop and start accepting together.
+ */
+export class AcceptGuard {
+  readonly #servers = new Map<Server, Listener>();
+  #paused = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  readonly bounds: AcceptBounds;
+
+  constructor(bounds: AcceptBounds) {
+    this.bounds = bounds;
+  }
+
+  /** Connections open on every watched server. */
+  open(): number {
+    let n = 0;
+    for (const server of this.#servers.keys()) n += connections(server);
+    return n;
+  }
+
+  /** Watches `server`, listening on `hostname`:`port`. The returned stop() ends it, before a real close. */
+  watch(server: Server, hostname: string, port: number): { stop(): void } {
+    const listener: Listener = {
+      hostname,
+      port,
+      onConnection: () => {
+        if (!this.#paused && this.open() >= this.bounds.high) this.#pause();
+      },
+      // A failed listen again (the port taken meanwhile) must not end the worker: it is tried again.
+      onError: (err) => {
+        console.error(
+          `c512k: ${server.listening ? "server error" : `listening on ${hostname}:${port} failed`}: ${err.message}`,
+        );
+        if (!server.listening && !this.#paused) this.#pause();
+      },
+    };
+    this.#servers.set(server, listener);
+    server.on("connection", listener.onConnection);
+    server.on("error", listener.onError);
+    return {
+      stop: () => {
+        server.off("connection", listener.onConnection);
+        server.off("error", listener.onError);
+        this.#servers.delete(server);
+      },
+    };
+  }
+
+  #pause(): void {
+    this.#paused = true;
     // net's close, not http's: http's also ends idle keep-alive connections and the header
     // timeout checks, which must go on for the connections this worker keeps.
-    net.Server.prototype.close.call(server);
-    timer = setInterval(() => {
-      if (stopped || !paused || connections(server) >= bounds.low) return;
-      paused = false;
-      clearInterval(timer);
-      // The same port: with port 0 a new listen would get another.
-      server.listen(port, hostname);
-    }, bounds.checkMs);
-    timer.unref();
-  };
-  const onConnection = () => {
-    if (!paused && !stopped && connections(server) >= bounds.high) pause();
-  };
-  // A failed listen again (the port taken meanwhile) must not end the worker: try again later.
-  const onError = (err: Error) => {
-    if (stopped || paused || server.listening) console.error(`c512k: server error: ${err.message}`);
-    else {
-      console.error(`c512k: listening again on ${hostname}:${port} failed (${err.message}); retrying`);
-      pause();
-    }
-  };
-  server.on("connection", onConnection);
-  server.on("error", onError);
-  return {
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-      server.off("connection", onConnection);
-      server.off("error", onError);
-    },
-  };
+    for (const server of this.#servers.keys()) if (server.listening) net.Server.prototype.close.call(server);
+    this.#timer = setInterval(() => this.#resumeWhenBelow(), this.bounds.checkMs);
+    this.#timer.unref();
+  }
+
+  #resumeWhenBelow(): void {
+    if (this.open() >= this.bounds.low) return;
+    this.#paused = false;
+    clearInterval(this.#timer);
+    // The same port: with port 0 a new listen would get another.
+    for (const [server, { hostname, port }] of this.#servers) if (!server.listening) server.listen(port, hostname);
+  }
 }

@@ -8,7 +8,7 @@ import process from "node:process";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Adapter } from "./_adapter.ts";
 import { processMemory, wrongRuntime } from "./_adapter.ts";
-import { acceptBounds, guardAccepts } from "./_node-accept-guard.ts";
+import { acceptBounds, AcceptGuard } from "./_node-accept-guard.ts";
 import { routeUpgrades, upgradeWebSocket } from "./_node-websocket.ts";
 import { collectGarbage } from "./_v8-gc.ts";
 import { openFileLimit } from "../system/limits.ts";
@@ -41,6 +41,10 @@ function heartbeat(wss: WebSocketServer, seconds: number): void {
     }
   }, seconds * 1000).unref();
 }
+
+/** The worker's one guard over all its ports (made on first use: only cluster workers have one). */
+let processGuard: AcceptGuard | undefined;
+const acceptGuard = () => (processGuard ??= new AcceptGuard(acceptBounds(openFileLimit())));
 
 export const adapter: Adapter = {
   runtime: {
@@ -76,9 +80,7 @@ export const adapter: Adapter = {
       const server = serveNode(
         { fetch: app.fetch, hostname, port, ...server_ },
         (info: AddressInfo) => {
-          const guard = cluster.isWorker
-            ? guardAccepts(server as Server, hostname, info.port, acceptBounds(openFileLimit()))
-            : undefined;
+          const guard = cluster.isWorker ? acceptGuard().watch(server as Server, hostname, info.port) : undefined;
           resolve({
             port: info.port,
             close: () => {

@@ -41,6 +41,50 @@ export interface ServerFigures {
   errorKinds: Record<string, number>;
   peak: number;
   samples: MemorySample[];
+  /** With --runs N > 1: each run's own figures; the ones above are then their medians. */
+  runs?: RunFigures[];
+}
+
+/** One run's figures of a server, kept beside the medians so the spread shows. */
+export type RunFigures = Pick<
+  ServerFigures,
+  "bytesPerSocket" | "heapBytesPerSocket" | "acceptRate" | "cpuSecondsPer10kAccepts" | "cpuPercentSteady" | "errors"
+>;
+
+/**
+ * One server's runs as one entry: each figure the median of the runs (the lower middle one when
+ * the count is even, so that every figure is a value some run measured), errors summed over
+ * the runs, and the memory samples those of the run whose RSS per socket is the median.
+ */
+export function combineRuns(runs: ServerFigures[]): ServerFigures {
+  if (runs.length === 1) return runs[0];
+  const median = (pick: (s: ServerFigures) => number) => runs.map(pick).sort((a, b) => a - b)[(runs.length - 1) >> 1];
+  const bytesPerSocket = median((s) => s.bytesPerSocket);
+  const errorKinds: Record<string, number> = {};
+  for (const r of runs) for (const [k, n] of Object.entries(r.errorKinds)) errorKinds[k] = (errorKinds[k] ?? 0) + n;
+  return {
+    ...runs[0],
+    bytesPerSocket,
+    heapBytesPerSocket: median((s) => s.heapBytesPerSocket),
+    acceptRate: median((s) => s.acceptRate),
+    cpuSecondsPer10kAccepts: median((s) => s.cpuSecondsPer10kAccepts),
+    gcSecondsDuringRamp: median((s) => s.gcSecondsDuringRamp),
+    cpuPercentSteady: median((s) => s.cpuPercentSteady),
+    rtt: { p50: median((s) => s.rtt.p50), p99: median((s) => s.rtt.p99), p999: median((s) => s.rtt.p999) },
+    startupMs: median((s) => s.startupMs),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    errorKinds,
+    peak: Math.min(...runs.map((r) => r.peak)),
+    samples: runs.find((r) => r.bytesPerSocket === bytesPerSocket)!.samples,
+    runs: runs.map((r) => ({
+      bytesPerSocket: r.bytesPerSocket,
+      heapBytesPerSocket: r.heapBytesPerSocket,
+      acceptRate: r.acceptRate,
+      cpuSecondsPer10kAccepts: r.cpuSecondsPer10kAccepts,
+      cpuPercentSteady: r.cpuPercentSteady,
+      errors: r.errors,
+    })),
+  };
 }
 
 export interface ClientFigures {
@@ -63,6 +107,8 @@ export interface CompareReport {
     command: string;
     connections: number;
     hold: number;
+    /** Times each server was measured (--runs); the figures are then medians. */
+    runs: number;
     /** Processes per server and for the client; the load generators measured at clientConnections. */
     serverWorkers: number;
     clientWorkers: number;
@@ -104,6 +150,24 @@ export function formatMarkdown(r: CompareReport): string {
         `${s.cpuSecondsPer10kAccepts.toFixed(2)} | ${s.cpuPercentSteady.toFixed(1)} | ` +
         `${s.rtt.p50} / ${s.rtt.p99} / ${s.rtt.p999} | ${Math.round(s.startupMs)} | ${s.errors} |`,
     );
+  }
+  const spread = r.servers.filter((s) => s.runs);
+  if (spread.length) {
+    lines.push(
+      "",
+      `Each figure above is the median of ${r.meta.runs} runs. Every run, in the order measured:`,
+      "",
+      "| server | accepts/s | CPU s per 10k accepts | RSS/socket (KB) | errors |",
+      "| --- | --- | --- | --- | --- |",
+    );
+    for (const s of spread) {
+      const each = (f: (x: RunFigures) => string) => s.runs!.map(f).join(", ");
+      lines.push(
+        `| ${s.name} | ${each((x) => String(Math.round(x.acceptRate)))} | ` +
+          `${each((x) => x.cpuSecondsPer10kAccepts.toFixed(2))} | ${each((x) => kb(x.bytesPerSocket))} | ` +
+          `${each((x) => String(x.errors))} |`,
+      );
+    }
   }
   if (r.clients.length) {
     lines.push("", "| client | RSS/socket (KB) | connects/s | errors |", "| --- | --- | --- | --- |");

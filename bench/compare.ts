@@ -17,7 +17,7 @@ import { start, waitFor } from "../test/_process.ts";
 import { runCommand, type RuntimeName, RUNTIMES, serverEntry } from "../test/_runtimes.ts";
 import { measureClient } from "./_compare-client.ts";
 import { formatHtml } from "./_compare-html.ts";
-import { type CompareReport, formatMarkdown, type ServerFigures } from "./_compare-report.ts";
+import { combineRuns, type CompareReport, formatMarkdown, type ServerFigures } from "./_compare-report.ts";
 import { measureServer, serverName } from "./_compare-server.ts";
 
 const USAGE = `usage: npm run compare -- [options]
@@ -37,6 +37,9 @@ const USAGE = `usage: npm run compare -- [options]
   --client-workers N  client processes (default 1); the load generators are still measured
                       one process each, at ${socketsPerWorker()} sockets at most
   --hold S            seconds to hold them with the seed's traffic (default 30)
+  --runs N            measure every server N times, in turns (hono, raw, hono, raw…), and report
+                      each figure's median with every run's value (default 1); at 100,000 sockets
+                      one run's accept rate moves ±20%
   --out DIR           where report.json, report.md and report.html go (default results/compare-DATE)`;
 
 function fail(message: string): never {
@@ -59,6 +62,7 @@ try {
       "server-workers": { type: "string", default: "1" },
       "client-workers": { type: "string", default: "1" },
       hold: { type: "string", default: "30" },
+      runs: { type: "string", default: "1" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -101,6 +105,7 @@ const connections = whole(
     "times the fewer of --server-workers and --client-workers)",
 );
 const hold = Number(values.hold);
+const runs = whole("runs", values.runs, 1, 100);
 /** The load generators are measured one process each. */
 const clientConnections = values["client-connections"] === undefined
   ? Math.min(connections, socketsPerWorker())
@@ -123,25 +128,31 @@ const plans = runtimes.flatMap((runtime) => [
   ...(values.tls && layers.includes("hono") ? [{ runtime, layer: "hono" as const, tls: true }] : []),
 ]);
 const certificate = values.tls ? makeCertificate() : undefined;
-const servers: ServerFigures[] = [];
-for (const plan of plans) {
-  log(
-    `${serverName(plan.runtime, plan.layer, plan.tls)}: ${connections} sockets, then ${hold} s of the seed's traffic`,
-  );
-  servers.push(
-    await measureServer({
-      runtime: plan.runtime as RuntimeName,
-      layer: plan.layer,
-      tls: plan.tls ? certificate : undefined,
-      connections,
-      hold,
-      serverWorkers,
-      clientWorkers,
-      client: clientRuntime,
-      scenarioHost,
-    }),
-  );
+const measured: ServerFigures[][] = plans.map(() => []);
+for (let run = 1; run <= runs; run++) {
+  for (const [i, plan] of plans.entries()) {
+    log(
+      `${
+        serverName(plan.runtime, plan.layer, plan.tls)
+      }: ${connections} sockets, then ${hold} s of the seed's traffic` +
+        (runs > 1 ? ` (run ${run} of ${runs})` : ""),
+    );
+    measured[i].push(
+      await measureServer({
+        runtime: plan.runtime as RuntimeName,
+        layer: plan.layer,
+        tls: plan.tls ? certificate : undefined,
+        connections,
+        hold,
+        serverWorkers,
+        clientWorkers,
+        client: clientRuntime,
+        scenarioHost,
+      }),
+    );
+  }
 }
+const servers = measured.map(combineRuns);
 const clientFigures = [];
 for (const runtime of clients) {
   for (const websocket of clientWebsockets) {
@@ -159,6 +170,7 @@ const report: CompareReport = {
     command: `npm run compare -- ${process.argv.slice(2).join(" ")}`.trim(),
     connections,
     hold,
+    runs,
     serverWorkers,
     clientWorkers,
     clientConnections,

@@ -150,3 +150,36 @@ describe("npm run compare", () => {
     });
   });
 });
+
+describe("npm run compare --runs", () => {
+  it("measures every server that many times and reports each figure's median, every run's value beside it", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "c512k-compare-runs-")), "report");
+    const result = await run(
+      [
+        ...["npm", "run", "compare", "--", "--runtimes", "bun", "--clients", "none", "--runs", "3"],
+        ...["--connections", "1000", "--hold", "1", "--out", out],
+      ],
+      { ms: 300_000 },
+    );
+    assert.equal(result.code, 0, result.output);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as CompareReport;
+    assert.equal(report.meta.runs, 3);
+    assert.deepEqual(report.servers.map((s) => s.name), ["bun hono", "bun raw"]);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+    for (const s of report.servers) {
+      const runs = s.runs!;
+      assert.equal(runs.length, 3, s.name);
+      for (const r of runs) {
+        assert.ok(r.acceptRate > 0 && r.bytesPerSocket > 0 && r.cpuSecondsPer10kAccepts > 0, s.name);
+      }
+      assert.equal(s.acceptRate, median(runs.map((r) => r.acceptRate)), `${s.name}: median accept rate`);
+      assert.equal(s.cpuSecondsPer10kAccepts, median(runs.map((r) => r.cpuSecondsPer10kAccepts)), s.name);
+      assert.equal(s.bytesPerSocket, median(runs.map((r) => r.bytesPerSocket)), `${s.name}: median RSS per socket`);
+      // The memory samples are the median run's: the slope drawn is the slope reported.
+      assert.equal(s.bytesPerSocket, Math.round(slope(s.samples.map((p) => [p.open, p.rss]))), s.name);
+      assert.equal(s.errors, runs.reduce((n, r) => n + r.errors, 0), `${s.name}: errors summed over runs`);
+      const md = readFileSync(join(out, "report.md"), "utf8");
+      assert.ok(md.includes(`| ${s.name} | ${runs.map((r) => Math.round(r.acceptRate)).join(", ")} |`), md);
+    }
+  });
+});

@@ -3,9 +3,12 @@
  * the others take the connections, so no worker reaches EMFILE (where libuv would accept and drop).
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import { acceptBounds } from "../adapters/_node-accept-guard.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
+import { freePort, start, waitFor } from "./_process.ts";
+import { serverEntry } from "./_runtimes.ts";
 import { startServer } from "./_server.ts";
 import { connectWelcomed, type TestSocket } from "./_ws.ts";
 
@@ -71,4 +74,55 @@ describe("Node workers near their open-file limit", () => {
       await server.stop("SIGKILL");
     }
   });
+
+  it("counts the sockets of every port of a worker together: the open-file limit is the process's", async () => {
+    const from = await freePortPair();
+    const child = start([
+      ...["prlimit", `--nofile=${FILES}`, process.execPath, serverEntry("node")],
+      ...["--host", "127.0.0.1", "--ports", `${from}-${from + 1}`, "--workers", "1"],
+    ]);
+    const sockets: TestSocket[] = [];
+    try {
+      await waitFor(child, /listening on http:\/\/[\d.]+:\d+-\d+ \(/);
+      // Half to each port: with a count per port, each would stop only at `high` (2 × high in all).
+      const offered = high + 60;
+      const results: PromiseSettledResult<TestSocket>[] = [];
+      for (let i = 0; i < offered; i += 100) {
+        const n = Math.min(100, offered - i);
+        results.push(
+          ...await Promise.allSettled(
+            Array.from({ length: n }, (_, k) => connectWelcomed(`ws://127.0.0.1:${from + ((i + k) % 2)}/ws`)),
+          ),
+        );
+      }
+      for (const r of results) if (r.status === "fulfilled") sockets.push(r.value);
+      assert.ok(sockets.length <= high, `${sockets.length} sockets open in one worker, more than ${high}`);
+      assert.ok(sockets.length > low, `only ${sockets.length} sockets open`);
+      assert.doesNotMatch(child.output(), /EMFILE|too many open files/i);
+      for (const s of sockets.splice(0, sockets.length - low + 40)) s.ws.close();
+      const s = await statsWhenOpen(`http://127.0.0.1:${from + 1}`, sockets.length);
+      assert.equal(s.connections.open, sockets.length);
+      assert.ok(s.workers[0].connections.peak <= high, `peaked at ${s.workers[0].connections.peak}`);
+      assert.deepEqual(s.workers.map((w) => [w.alive, w.restarts]), [[true, 0]]);
+    } finally {
+      for (const t of sockets) t.ws.terminate();
+      child.proc.kill("SIGKILL");
+      await child.exited;
+    }
+  });
 });
+
+/** Two free ports in a row, for --ports A-B. */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const next = createServer();
+    const ok = await new Promise<boolean>((resolve) =>
+      next.once("error", () => resolve(false)).listen(port + 1, "127.0.0.1", () => resolve(true))
+    );
+    if (ok) {
+      await new Promise((r) => next.close(r));
+      return port;
+    }
+  }
+}
