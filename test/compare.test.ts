@@ -4,7 +4,7 @@
  * samples, non-zero, ordered), and the HTML page must show in Chromium the numbers of the JSON.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -12,6 +12,7 @@ import type { CompareReport } from "../bench/_compare-report.ts";
 import { slope } from "../system/fit.ts";
 import { CHROMIUM, launchChromium } from "./_browser.ts";
 import { run } from "./_process.ts";
+import { ROOT } from "./_runtimes.ts";
 
 const CONNECTIONS = 3_000;
 const kb = (b: number) => (b / 1024).toFixed(2);
@@ -40,6 +41,18 @@ describe("npm run compare", () => {
     assert.equal(result.code, 0, result.output);
     for (const f of ["report.json", "report.md", "report.html"]) assert.ok(existsSync(join(out, f)), f);
     assert.match(result.stdout, /^\| server \| RSS\/socket \(KB\) \| vs raw \|/m);
+  });
+
+  it("leaves no raw server behind (Node's runs as cluster workers, which outlive a killed primary unless they leave)", () => {
+    const left = readdirSync("/proc").filter((pid) => {
+      if (!/^\d+$/.test(pid)) return false;
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`${ROOT}bench/raw/`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+    assert.deepEqual(left, [], `raw servers still running: ${left.join(", ")}`);
   });
 
   it("has every runtime as Hono, raw and Hono over TLS, and every client runtime", () => {

@@ -15,7 +15,12 @@ const workers = Number(process.argv[3] ?? 1);
 if (workers > 1 && cluster.isPrimary) {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   for (let i = 0; i < workers; i++) cluster.fork();
-} else serve();
+} else {
+  // A cluster worker outlives a primary killed with SIGKILL (as the benchmarks stop it) unless
+  // it leaves when the IPC channel to the primary closes.
+  if (cluster.isWorker) process.on("disconnect", () => process.exit(0));
+  serve();
+}
 
 function serve(): void {
   const wss = new WebSocketServer({
