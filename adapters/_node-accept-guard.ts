@@ -47,10 +47,10 @@ export class AcceptGuard {
   #paused = false;
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  readonly bounds: AcceptBounds;
+  readonly #bounds: AcceptBounds;
 
   constructor(bounds: AcceptBounds) {
-    this.bounds = bounds;
+    this.#bounds = bounds;
   }
 
   /** Connections open on every watched server. */
@@ -66,7 +66,7 @@ export class AcceptGuard {
       hostname,
       port,
       onConnection: () => {
-        if (!this.#paused && this.open() >= this.bounds.high) this.#pause();
+        if (!this.#paused && this.open() >= this.#bounds.high) this.#pause();
       },
       // A failed listen again (the port taken meanwhile) must not end the worker: it is tried again.
       onError: (err) => {
@@ -93,12 +93,12 @@ export class AcceptGuard {
     // net's close, not http's: http's also ends idle keep-alive connections and the header
     // timeout checks, which must go on for the connections this worker keeps.
     for (const server of this.#servers.keys()) if (server.listening) net.Server.prototype.close.call(server);
-    this.#timer = setInterval(() => this.#resumeWhenBelow(), this.bounds.checkMs);
+    this.#timer = setInterval(() => this.#resumeWhenBelow(), this.#bounds.checkMs);
     this.#timer.unref();
   }
 
   #resumeWhenBelow(): void {
-    if (this.open() >= this.bounds.low) return;
+    if (this.open() >= this.#bounds.low) return;
     this.#paused = false;
     clearInterval(this.#timer);
     // The same port: with port 0 a new listen would get another.

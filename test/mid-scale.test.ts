@@ -37,12 +37,13 @@ describe("mid scale", () => {
         assert.equal(stats.connections.accepted, SOCKETS);
         assert.equal(stats.connections.peak, SOCKETS);
         for (const w of stats.workers) {
-          // Both took a share, and neither reached its open-file limit (less the files a process
+          // Both took a share, and neither went past its open-file limit (less the files a process
           // keeps for itself): no EMFILE. Not the 80% that --workers auto plans for: this test
-          // forces 2 workers, 15,000 each on average, and Node's cluster does not split evenly.
+          // forces 2 workers, 15,000 each on average, and Node's workers do not split evenly (a
+          // Node worker stops accepting at this bound: _node-accept-guard.ts).
           const bound = openFileLimit() - 64;
           assert.ok(
-            w.connections.peak > 0 && w.connections.peak < bound,
+            w.connections.peak > 0 && w.connections.peak <= bound,
             `worker ${w.id} peak ${w.connections.peak} (bound ${bound})`,
           );
           assert.equal(w.restarts, 0);

@@ -31,13 +31,18 @@ for (const runtime of RUNTIMES) {
     it("a worker killed with SIGKILL is restarted; only its sockets drop, the rest keep answering, totals stay right", async () => {
       const server = await startServer(runtime, ["--workers", "2"]);
       try {
-        const sockets: TestSocket[] = await Promise.all(
-          Array.from({ length: SOCKETS }, () => connectWelcomed(server.wsUrl)),
-        );
-        const before = await statsUntil(server, (s) => s.connections.open === SOCKETS);
+        // Where workers accept for themselves (Node), a busy machine may let one worker take a
+        // whole batch: open more until both hold some.
+        const sockets: TestSocket[] = [];
+        let before: ClusterStatsSnapshot;
+        do {
+          sockets.push(...await Promise.all(Array.from({ length: SOCKETS }, () => connectWelcomed(server.wsUrl))));
+          before = await statsUntil(server, (s) => s.connections.open === sockets.length);
+        } while (before.workers.some((w) => w.connections.open === 0) && sockets.length < 10 * SOCKETS);
+        const opened = sockets.length;
         assert.equal(before.workers.length, 2);
         assert.deepEqual(before.workers.map((w) => w.alive), [true, true]);
-        assert.equal(before.workers[0].connections.open + before.workers[1].connections.open, SOCKETS);
+        assert.equal(before.workers[0].connections.open + before.workers[1].connections.open, opened);
         const [victim, survivor] = before.workers;
         assert.ok(victim.connections.open > 0 && survivor.connections.open > 0, "both workers hold sockets");
 
@@ -66,7 +71,7 @@ for (const runtime of RUNTIMES) {
         assert.equal(after.connections.open, alive.length);
         assert.equal(after.connections.accepted, before.connections.accepted);
         assert.equal(after.connections.closed, before.connections.closed + dropped.length);
-        assert.equal(after.connections.peak, SOCKETS);
+        assert.equal(after.connections.peak, opened);
 
         // The restarted worker takes new sockets.
         const fresh = await Promise.all(Array.from({ length: 10 }, () => connectWelcomed(server.wsUrl)));
