@@ -15,6 +15,9 @@ export function rawServerCommand(runtime: RuntimeName, port: number, workers = 1
   return [...command, `${ROOT}bench/raw/${runtime}.ts`, String(port)];
 }
 
+/** What each raw server prints once it listens. */
+const LISTENING = /listening on \S+ \(raw \w+ ([^,]+), pid (\d+)\)/;
+
 export interface RawServers {
   children: Child[];
   /** The processes that hold sockets, and the child whose output carries each one's lines. */
@@ -33,10 +36,10 @@ export async function startRawServers(runtime: RuntimeName, port: number, worker
   const members: RawServers["members"] = [];
   let version = "";
   for (const child of children) {
+    // Node's one child prints a line per cluster worker; waitFor bounds the wait.
     const each = runtime === "node" ? workers : 1;
-    const pattern = new RegExp(`(?:listening on \\S+ \\(raw \\w+ [^,]+, pid \\d+\\)[^]*?){${each}}`);
-    await waitFor(child, pattern);
-    for (const [, v, pid] of child.output().matchAll(/listening on \S+ \(raw \w+ ([^,]+), pid (\d+)\)/g)) {
+    await waitFor(child, new RegExp(`(?:${LISTENING.source}[^]*?){${each}}`));
+    for (const [, v, pid] of child.output().matchAll(new RegExp(LISTENING, "g"))) {
       version = v;
       members.push({ child, pid: Number(pid) });
     }

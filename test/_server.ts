@@ -1,4 +1,5 @@
 /** Starts the real server under a runtime on a free loopback port, as a user would. */
+import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { type Child, start, waitFor } from "./_process.ts";
 import { runCommand, type RuntimeName, serverEntry } from "./_runtimes.ts";
 
@@ -42,4 +43,28 @@ export async function startServer(
       return code;
     },
   };
+}
+
+/**
+ * `url`'s /stats once `ready` holds (workers report every second or less, so totals lag), polled;
+ * after `ms`, the last answer. A connection refused meanwhile (every worker paused or restarting)
+ * is no answer yet, not a failure.
+ */
+export async function statsUntil(
+  url: string,
+  ready: (s: ClusterStatsSnapshot) => boolean,
+  ms = 10_000,
+): Promise<ClusterStatsSnapshot> {
+  let last: ClusterStatsSnapshot | undefined;
+  let error: unknown;
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    try {
+      last = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+      if (ready(last)) return last;
+    } catch (err) {
+      error = err;
+    }
+  }
+  if (!last) throw new Error(`no answer from ${url}/stats within ${ms} ms: ${error}`);
+  return last;
 }

@@ -7,29 +7,11 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
 import { describe, it } from "node:test";
 import type { ClientReport } from "../src/client-report.ts";
-import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { freePort, run, start } from "./_process.ts";
 import { rawWebSocket } from "./_raw-ws.ts";
 import { CLIENT, runCommand, RUNTIMES } from "./_runtimes.ts";
-import { startServer, type TestServer } from "./_server.ts";
+import { startServer, statsUntil } from "./_server.ts";
 import { connectWelcomed } from "./_ws.ts";
-
-async function stats(server: TestServer): Promise<ClusterStatsSnapshot> {
-  return await (await fetch(`${server.url}/stats`)).json() as ClusterStatsSnapshot;
-}
-
-async function statsUntil(
-  server: TestServer,
-  ready: (s: ClusterStatsSnapshot) => boolean,
-  ms = 20_000,
-): Promise<ClusterStatsSnapshot> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const s = await stats(server);
-    if (ready(s) || Date.now() > deadline) return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Starts the node client with --json on `url`; resolves with its report and exit code. */
 function client(url: string, args: string[], runtime: "node" | "deno" | "bun" = "node") {
@@ -60,13 +42,13 @@ for (const runtime of RUNTIMES) {
         const live = await connectWelcomed(server.wsUrl);
         // A raw peer answers no ping: to the server it is a peer whose cable was pulled.
         const silent = await rawWebSocket(Number(new URL(server.url).port));
-        await statsUntil(server, (s) => s.connections.open === 2);
+        await statsUntil(server.url, (s) => s.connections.open === 2, 20_000);
         const gone = await Promise.race([
           silent.ended.then(() => true),
           new Promise((r) => setTimeout(() => r(false), 30_000)),
         ]);
         assert.equal(gone, true, "the silent peer is still open after 30 s with --idle-timeout 1");
-        const after = await statsUntil(server, (s) => s.connections.open === 1);
+        const after = await statsUntil(server.url, (s) => s.connections.open === 1, 20_000);
         assert.equal(after.connections.open, 1);
         assert.equal(after.connections.closed, 1);
         live.ws.send("alive");
@@ -82,7 +64,7 @@ for (const runtime of RUNTIMES) {
       const RATE = 2_000;
       const server = await startServer(runtime, ["--workers", "2", "--close-rate", String(RATE)]);
       const c = client(server.url, ["--connections", String(SOCKETS), "--rate", "5000", "--interval", "1"]);
-      await statsUntil(server, (s) => s.connections.open === SOCKETS, 60_000);
+      await statsUntil(server.url, (s) => s.connections.open === SOCKETS, 60_000);
       assert.equal(await server.stop("SIGTERM"), 0, server.child.output());
       const [, seconds, accepted] =
         server.child.output().match(/stopped in ([\d.]+) s: (\d+) accepted, 0 still open/) ??
@@ -111,7 +93,7 @@ for (const runtime of RUNTIMES) {
       const server = await startServer(runtime, ["--workers", "2"]);
       try {
         const c = client(server.url, ["--connections", String(SOCKETS), "--interval", "0.5", "--duration", "6"]);
-        const before = await statsUntil(server, (s) => s.connections.open === SOCKETS, 30_000);
+        const before = await statsUntil(server.url, (s) => s.connections.open === SOCKETS, 30_000);
         const victim = before.workers[0];
         assert.ok(victim.connections.open > 0 && victim.connections.open < SOCKETS, "both workers hold sockets");
         process.kill(victim.pid, "SIGKILL");
@@ -122,7 +104,7 @@ for (const runtime of RUNTIMES) {
         assert.deepEqual(report.drops, { "1006": victim.connections.open });
         assert.equal(report.mismatched, 0);
         assert.equal(code, 1);
-        const after = await statsUntil(server, (s) => s.connections.open === 0 && s.workers[0].alive);
+        const after = await statsUntil(server.url, (s) => s.connections.open === 0 && s.workers[0].alive, 20_000);
         assert.equal(after.connections.open, 0);
         assert.equal(after.connections.accepted, after.connections.closed);
         assert.equal(after.workers[0].restarts, 1);
@@ -148,12 +130,12 @@ describe("faults, client side", () => {
       "12",
       "--reconnect",
     ]);
-    await statsUntil(first, (s) => s.connections.open === SOCKETS);
+    await statsUntil(first.url, (s) => s.connections.open === SOCKETS, 20_000);
     assert.equal(await first.stop("SIGTERM"), 0);
     await new Promise((r) => setTimeout(r, 500));
     const second = await startServer("node", args);
     try {
-      const back = await statsUntil(second, (s) => s.connections.open === SOCKETS, 30_000);
+      const back = await statsUntil(second.url, (s) => s.connections.open === SOCKETS, 30_000);
       assert.equal(back.connections.open, SOCKETS);
       const { code, report } = await c.done;
       assert.equal(report.reconnects, SOCKETS);

@@ -6,28 +6,14 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import { acceptBounds } from "../adapters/_node-accept-guard.ts";
-import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { freePort, start, waitFor } from "./_process.ts";
 import { serverEntry } from "./_runtimes.ts";
-import { startServer } from "./_server.ts";
+import { startServer, statsUntil } from "./_server.ts";
 import { connectWelcomed, type TestSocket } from "./_ws.ts";
 
 /** Open files per process for this test: small, so that a few hundred sockets fill a worker. */
 const FILES = 300;
 const { high, low } = acceptBounds(FILES);
-
-/** /stats once its total says `open` (workers report every few hundred ms), or the last one after 10 s. */
-async function statsWhenOpen(url: string, open: number): Promise<ClusterStatsSnapshot> {
-  let last: ClusterStatsSnapshot | undefined;
-  for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
-    try {
-      last = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
-      if (last.connections.open === open) return last;
-    } catch { /* both workers still paused: the port is closed for a moment */ }
-  }
-  if (!last) throw new Error("no /stats answer within 10 s");
-  return last;
-}
 
 describe("Node workers near their open-file limit", () => {
   it("a full worker stops accepting, the other takes the sockets, and beyond both a connect fails cleanly", async () => {
@@ -53,7 +39,7 @@ describe("Node workers near their open-file limit", () => {
       const freed = sockets.splice(0, sockets.length - 2 * low + 80);
       for (const s of freed) s.ws.close();
       await Promise.all(freed.map((s) => s.closed));
-      let s = await statsWhenOpen(server.url, sockets.length);
+      let s = await statsUntil(server.url, (s) => s.connections.open === sockets.length);
       assert.equal(s.connections.open, sockets.length);
       assert.deepEqual(s.workers.map((w) => [w.alive, w.restarts]), [[true, 0], [true, 0]]);
       for (const w of s.workers) {
@@ -67,7 +53,7 @@ describe("Node workers near their open-file limit", () => {
         assert.equal(await t.next(), `HELD ${i}`);
       }
       sockets.push(...await Promise.all(Array.from({ length: 40 }, () => connectWelcomed(server.wsUrl))));
-      s = await statsWhenOpen(server.url, sockets.length);
+      s = await statsUntil(server.url, (s) => s.connections.open === sockets.length);
       assert.equal(s.connections.open, sockets.length);
     } finally {
       for (const t of sockets) t.ws.terminate();
@@ -100,7 +86,7 @@ describe("Node workers near their open-file limit", () => {
       assert.ok(sockets.length > low, `only ${sockets.length} sockets open`);
       assert.doesNotMatch(child.output(), /EMFILE|too many open files/i);
       for (const s of sockets.splice(0, sockets.length - low + 40)) s.ws.close();
-      const s = await statsWhenOpen(`http://127.0.0.1:${from + 1}`, sockets.length);
+      const s = await statsUntil(`http://127.0.0.1:${from + 1}`, (s) => s.connections.open === sockets.length);
       assert.equal(s.connections.open, sockets.length);
       assert.ok(s.workers[0].connections.peak <= high, `peaked at ${s.workers[0].connections.peak}`);
       assert.deepEqual(s.workers.map((w) => [w.alive, w.restarts]), [[true, 0]]);

@@ -7,24 +7,10 @@ import { describe, it } from "node:test";
 import { SCENARIO_ENV_MAX } from "../adapters/_worker-link.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { RUNTIMES } from "./_runtimes.ts";
-import { startServer, type TestServer } from "./_server.ts";
+import { startServer, statsUntil } from "./_server.ts";
 import { connectWelcomed, type TestSocket } from "./_ws.ts";
 
 const SOCKETS = 40;
-
-async function statsUntil(
-  server: TestServer,
-  ready: (s: ClusterStatsSnapshot) => boolean,
-): Promise<ClusterStatsSnapshot> {
-  let s: ClusterStatsSnapshot;
-  const deadline = Date.now() + 10_000;
-  do {
-    s = await (await fetch(`${server.url}/stats`)).json() as ClusterStatsSnapshot;
-    if (ready(s)) break;
-    await new Promise((r) => setTimeout(r, 50));
-  } while (Date.now() < deadline);
-  return s;
-}
 
 for (const runtime of RUNTIMES) {
   describe(`server workers on ${runtime}`, () => {
@@ -37,7 +23,7 @@ for (const runtime of RUNTIMES) {
         let before: ClusterStatsSnapshot;
         do {
           sockets.push(...await Promise.all(Array.from({ length: SOCKETS }, () => connectWelcomed(server.wsUrl))));
-          before = await statsUntil(server, (s) => s.connections.open === sockets.length);
+          before = await statsUntil(server.url, (s) => s.connections.open === sockets.length);
         } while (before.workers.some((w) => w.connections.open === 0) && sockets.length < 10 * SOCKETS);
         const opened = sockets.length;
         assert.equal(before.workers.length, 2);
@@ -62,7 +48,7 @@ for (const runtime of RUNTIMES) {
         }
 
         const after = await statsUntil(
-          server,
+          server.url,
           (s) => s.workers[0].alive && s.workers[0].restarts === 1 && s.connections.open === alive.length,
         );
         assert.equal(after.workers[0].restarts, 1);
@@ -75,7 +61,7 @@ for (const runtime of RUNTIMES) {
 
         // The restarted worker takes new sockets.
         const fresh = await Promise.all(Array.from({ length: 10 }, () => connectWelcomed(server.wsUrl)));
-        const later = await statsUntil(server, (s) => s.connections.open === alive.length + 10);
+        const later = await statsUntil(server.url, (s) => s.connections.open === alive.length + 10);
         assert.equal(later.connections.open, alive.length + 10);
         for (const s of [...alive, ...fresh]) s.ws.close();
       } finally {
