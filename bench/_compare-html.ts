@@ -174,7 +174,7 @@ ${
 <tbody>
 ${clientRows}
 </tbody></table>
-<p>RSS and heap per socket: least-squares slope over samples taken after a full GC at 0, ¼, ½, ¾ and all of the sockets. KB = 1,024 bytes. CPU per 10k accepts leaves out those GCs' own CPU.</p>
+<p>RSS and heap per socket: least-squares slope over samples taken after a full GC at 0, ¼, ½, ¾ and all of the sockets. KB = 1,024 bytes. Accept rate and CPU per 10k accepts come from a ramp of their own, on a fresh server with no GC asked for.</p>
 </body></html>
 `;
 }

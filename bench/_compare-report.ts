@@ -20,15 +20,15 @@ export interface ServerFigures {
   /** Slope of RSS (after GC) against open sockets: the marginal bytes of one more socket. */
   bytesPerSocket: number;
   heapBytesPerSocket: number;
-  /** Sockets accepted per second while the client ramped as fast as it could. */
-  acceptRate: number;
   /**
-   * Server CPU (user + system, all its processes) per 10,000 sockets accepted, less the CPU of
-   * the full GCs the compare asks for at each quarter of the ramp (`gcSecondsDuringRamp`).
+   * Sockets accepted per second while the client ramped as fast as it could, on a ramp of its
+   * own: a fresh server, no GC asked for.
    */
+  acceptRate: number;
+  /** Server CPU (user + system, all its processes) per 10,000 sockets accepted, on that ramp. */
   cpuSecondsPer10kAccepts: number;
-  /** CPU seconds the compare's own GC requests took during the ramp, left out of the figure above. */
-  gcSecondsDuringRamp: number;
+  /** What that ramp measured: sockets, seconds from the first to the last, server CPU seconds. */
+  speedRamp: { accepted: number; seconds: number; cpuSeconds: number };
   /** Server CPU, % of one core, while every socket spoke at the seed's pace. */
   cpuPercentSteady: number;
   /** Echo round trip once every socket had opened, ms. */
@@ -60,15 +60,16 @@ export function combineRuns(runs: ServerFigures[]): ServerFigures {
   if (runs.length === 1) return runs[0];
   const median = (pick: (s: ServerFigures) => number) => runs.map(pick).sort((a, b) => a - b)[(runs.length - 1) >> 1];
   const bytesPerSocket = median((s) => s.bytesPerSocket);
+  const acceptRate = median((s) => s.acceptRate);
   const errorKinds: Record<string, number> = {};
   for (const r of runs) for (const [k, n] of Object.entries(r.errorKinds)) errorKinds[k] = (errorKinds[k] ?? 0) + n;
   return {
     ...runs[0],
     bytesPerSocket,
     heapBytesPerSocket: median((s) => s.heapBytesPerSocket),
-    acceptRate: median((s) => s.acceptRate),
+    acceptRate,
+    speedRamp: runs.find((r) => r.acceptRate === acceptRate)!.speedRamp,
     cpuSecondsPer10kAccepts: median((s) => s.cpuSecondsPer10kAccepts),
-    gcSecondsDuringRamp: median((s) => s.gcSecondsDuringRamp),
     cpuPercentSteady: median((s) => s.cpuPercentSteady),
     rtt: { p50: median((s) => s.rtt.p50), p99: median((s) => s.rtt.p99), p999: median((s) => s.rtt.p999) },
     startupMs: median((s) => s.startupMs),
@@ -183,7 +184,8 @@ export function formatMarkdown(r: CompareReport): string {
     "",
     "RSS and heap per socket: least-squares slope over samples taken after a full GC at 0, ¼, ½, ¾ " +
       'and all of the sockets. KB = 1,024 bytes. "vs raw": the Hono server against the same echo ' +
-      "written straight on the runtime (bench/raw/). CPU per 10k accepts leaves out those GCs' own CPU.",
+      "written straight on the runtime (bench/raw/). Accept rate and CPU per 10k accepts come from a " +
+      "ramp of their own, on a fresh server with no GC asked for.",
   );
   return lines.join("\n") + "\n";
 }

@@ -2,6 +2,11 @@
  * One server of `npm run compare`, measured from outside, the same way for the Hono server and
  * the raw baseline: sockets counted from /proc/PID/fd, CPU from /proc/PID/stat, memory after a
  * full GC on SIGUSR2 (both print an `@c512k-memory` line), round trip from the client's report.
+ *
+ * Two ramps, each on a fresh server: one for speed (accept rate, CPU per accept) that nothing
+ * interrupts, and one for memory, with a full GC at each quarter, then the hold. A forced full
+ * GC mid-ramp costs a V8 server far more CPU afterwards than the GC itself (BENCHMARKS.md, "The
+ * lead: compare's own GC samples"), so one ramp could not measure both honestly.
  */
 import type { ClientReport } from "../src/client-report.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
@@ -70,148 +75,219 @@ export function serverName(runtime: RuntimeName, layer: string, tls: boolean): s
   return `${runtime} ${layer}${tls ? " tls" : ""}`;
 }
 
-export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
-  const { runtime, layer, tls, connections, hold } = plan;
+/** A measured server, running: its processes and how the client reaches it. */
+interface Running {
+  children: Child[];
+  members: Member[];
+  /** Where the client fetches its scenario. */
+  url: string;
+  clientArgs: string[];
+  version: string;
+  startupMs: number;
+}
+
+async function startMeasured(plan: ServerPlan): Promise<Running> {
+  const { runtime, tls } = plan;
   const t0 = performance.now();
-  const children: Child[] = [];
-  let members: Member[];
-  let url: string;
-  let version = "";
-  const clientArgs: string[] = [];
-  if (layer === "raw") {
+  if (plan.layer === "raw") {
     // As many raw processes as Hono workers, sharing one port the same way.
     const port = await freePort();
     const raw = await startRawServers(runtime, port, plan.serverWorkers);
-    children.push(...raw.children);
-    members = raw.members;
-    version = raw.version;
-    url = plan.scenarioHost;
-    clientArgs.push("--ports", String(port));
-  } else {
-    const tlsArgs = tls ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : [];
-    const server = start([
-      ...runCommand(runtime),
-      serverEntry(runtime),
-      "--host",
-      "0.0.0.0",
-      "--port",
-      "0",
-      "--workers",
-      String(plan.serverWorkers),
-      ...tlsArgs,
-    ]);
-    children.push(server);
-    const [, scheme, port] = await waitFor(server, /listening on (https?):\/\/[\d.]+:(\d+) \(/);
-    url = `${scheme}://127.0.0.1:${port}`;
-    if (tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"; // our own /stats, same certificate
-    let stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
-    for (const until = Date.now() + 10_000; stats.workers.length < plan.serverWorkers && Date.now() < until;) {
-      await sleep(200);
-      stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
-    }
-    members = stats.workers.map((w) => ({ child: server, pid: w.pid }));
-    version = stats.version;
-    if (tls) clientArgs.push("--insecure");
+    return {
+      ...raw,
+      url: plan.scenarioHost,
+      clientArgs: ["--ports", String(port)],
+      startupMs: performance.now() - t0,
+    };
   }
+  const tlsArgs = tls ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : [];
+  const server = start([
+    ...runCommand(runtime),
+    serverEntry(runtime),
+    ...["--host", "0.0.0.0", "--port", "0", "--workers", String(plan.serverWorkers)],
+    ...tlsArgs,
+  ]);
+  const [, scheme, port] = await waitFor(server, /listening on (https?):\/\/[\d.]+:(\d+) \(/);
   const startupMs = performance.now() - t0;
-  const serverPids = () => children.flatMap((c) => processTree(c.proc.pid!));
-  const cpu = () => serverPids().reduce((s, p) => s + cpuSeconds(p), 0);
-  const openFiles = () => members.reduce((s, m) => s + openFileCount(m.pid), 0);
+  const url = `${scheme}://127.0.0.1:${port}`;
+  if (tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"; // our own /stats, same certificate
+  let stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+  for (const until = Date.now() + 10_000; stats.workers.length < plan.serverWorkers && Date.now() < until;) {
+    await sleep(200);
+    stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+  }
+  return {
+    children: [server],
+    members: stats.workers.map((w) => ({ child: server, pid: w.pid })),
+    url,
+    clientArgs: tls ? ["--insecure"] : [],
+    version: stats.version,
+    startupMs,
+  };
+}
 
+/** SIGTERM first: the Hono supervisor then stops its workers itself. */
+async function stopMeasured(server: Running): Promise<void> {
+  await Promise.all(server.children.map(async (child) => {
+    child.proc.kill("SIGTERM");
+    const timer = setTimeout(() => child.proc.kill("SIGKILL"), 20_000);
+    await child.exited;
+    clearTimeout(timer);
+  }));
+}
+
+function startClient(plan: ServerPlan, server: Running): Child {
+  // Spread over 5,000 sockets per loopback address: past ~14,000 per destination, connect()
+  // itself slows (BENCHMARKS.md, "Ephemeral ports"), which would be measured as the server's.
+  const addresses = Math.max(1, Math.ceil(plan.connections / 5_000));
+  return start([
+    ...runCommand(plan.client),
+    CLIENT,
+    server.url,
+    ...server.clientArgs,
+    ...["--connections", String(plan.connections), "--rate", "100000", "--max-pending", "1000"],
+    ...["--workers", String(plan.clientWorkers)],
+    ...["--targets", `127.0.0.1-${addresses}`, "--json"],
+  ]);
+}
+
+/** Stops the client the way a user does (SIGINT: it closes its sockets, then reports). */
+async function clientReport(client: Child): Promise<ClientReport> {
+  client.proc.kill("SIGINT");
+  const timer = setTimeout(() => client.proc.kill("SIGKILL"), 60_000);
+  await client.exited;
+  clearTimeout(timer);
+  const report = JSON.parse(client.stdout().trim().split("\n").pop() ?? "{}") as ClientReport;
+  if (report.rttSteady === undefined) throw new Error(`the client printed no report:\n${client.output()}`);
+  return report;
+}
+
+/** What a ramp saw: when the first and the last socket opened, and how many did. */
+interface Ramp {
+  first: number;
+  full: number;
+  open: number;
+}
+
+/**
+ * Watches the server's sockets (its open files) as the client ramps as fast as it goes, until
+ * all are open, none came for STALL_MS, or the client is gone. `each(open)` runs at every poll.
+ */
+async function watchRamp(
+  server: Running,
+  connections: number,
+  client: Child,
+  each: (open: number) => Promise<void> = async () => {},
+): Promise<Ramp> {
+  const openFiles = () => server.members.reduce((s, m) => s + openFileCount(m.pid), 0);
+  const baseFds = openFiles();
+  let first = 0;
+  let lastOpen = 0;
+  let lastChange = performance.now();
+  for (;;) {
+    const open = openFiles() - baseFds;
+    const now = performance.now();
+    if (open > 0 && !first) first = now;
+    if (open !== lastOpen) [lastOpen, lastChange] = [open, now];
+    await each(open);
+    if (open >= connections || (first && now - lastChange > STALL_MS) || client.proc.exitCode !== null) {
+      return { first, full: lastChange, open: lastOpen };
+    }
+    await sleep(50);
+  }
+}
+
+const cpuOf = (server: Running) =>
+  server.children.flatMap((c) => processTree(c.proc.pid!)).reduce((s, p) => s + cpuSeconds(p), 0);
+
+const errorsOf = (r: ClientReport) => ({
+  count: r.failed + r.mismatched + r.unanswered,
+  kinds: { ...r.failures, mismatched: r.mismatched, unanswered: r.unanswered },
+});
+
+/** Accept rate and CPU per accept, on a ramp with nothing else asked of the server. */
+async function speedRamp(plan: ServerPlan) {
+  const server = await startMeasured(plan);
   try {
     await sleep(500);
-    const baseFds = openFiles();
-    const samples = [await memorySample(members)];
-    // Spread over 5,000 sockets per loopback address: past ~14,000 per destination, connect()
-    // itself slows (BENCHMARKS.md, "Ephemeral ports"), which would be measured as the server's.
-    const addresses = Math.max(1, Math.ceil(connections / 5_000));
-    const client = start([
-      ...runCommand(plan.client),
-      CLIENT,
-      url,
-      ...clientArgs,
-      ...["--connections", String(connections), "--rate", "100000", "--max-pending", "1000"],
-      ...["--workers", String(plan.clientWorkers)],
-      ...["--targets", `127.0.0.1-${addresses}`, "--json"],
-    ]);
-    // Ramp: as fast as the client goes; GC samples at each quarter (up to 5 points in all).
-    let first = 0;
-    let full = 0;
+    const client = startClient(plan, server);
     let cpuFirst = 0;
-    let cpuFull = 0;
-    let lastOpen = 0;
-    let lastChange = performance.now();
-    let quarter = 1;
-    /** CPU of the GCs asked for during the ramp: taken out of the ramp's CPU (gcTimed). */
-    let gcDuringRamp = 0;
-    for (;;) {
-      const open = openFiles() - baseFds;
-      const now = performance.now();
-      if (open > 0 && !first) [first, cpuFirst] = [now, cpu()];
-      if (open !== lastOpen) [lastOpen, lastChange] = [open, now];
-      // A quarter passed (or several, on a fast ramp: then one sample for them all).
-      if (quarter < 4 && open >= (connections * quarter) / 4 && open < connections) {
-        while (quarter < 4 && open >= (connections * quarter) / 4) quarter++;
-        const sample = await memorySample(members);
-        samples.push(sample);
-        gcDuringRamp += sample.gcSeconds;
-      }
-      if (open >= connections || (first && now - lastChange > STALL_MS) || client.proc.exitCode !== null) {
-        [full, cpuFull] = [lastChange, cpu()];
-        break;
-      }
-      await sleep(50);
-    }
-    // The kernel has the connections before the app has opened them all: wait for the app.
-    let last = await memorySample(members);
-    for (const until = Date.now() + 10_000; last.open < Math.min(lastOpen, connections) && Date.now() < until;) {
-      await sleep(200);
-      last = await memorySample(members);
-    }
-    samples.push(last);
-    const peak = last.open;
-
-    // Hold: the seed's traffic, every socket once per ~25 s.
-    const [cpuHold0, hold0] = [cpu(), performance.now()];
-    await sleep(hold * 1000);
-    const cpuPercentSteady = ((cpu() - cpuHold0) / ((performance.now() - hold0) / 1000)) * 100;
-    client.proc.kill("SIGINT");
-    const timer = setTimeout(() => client.proc.kill("SIGKILL"), 60_000);
-    await client.exited;
-    clearTimeout(timer);
-    const report = JSON.parse(client.stdout().trim().split("\n").pop() ?? "{}") as ClientReport;
-    if (report.rttSteady === undefined) throw new Error(`the client printed no report:\n${client.output()}`);
-
-    const accepted = peak - samples[0].open;
+    const ramp = await watchRamp(server, plan.connections, client, async (open) => {
+      if (open > 0 && !cpuFirst) cpuFirst = cpuOf(server);
+    });
+    const cpuSeconds = cpuOf(server) - cpuFirst;
+    const seconds = (ramp.full - ramp.first) / 1000;
     return {
-      name: serverName(runtime, layer, Boolean(tls)),
-      runtime,
-      version,
-      layer,
-      tls: Boolean(tls),
-      bytesPerSocket: Math.round(slope(samples.map((s) => [s.open, s.rss]))),
-      heapBytesPerSocket: Math.round(slope(samples.map((s) => [s.open, s.heapUsed]))),
-      acceptRate: Math.round(accepted / ((full - first) / 1000)),
-      cpuSecondsPer10kAccepts: Math.round(((cpuFull - cpuFirst - gcDuringRamp) / accepted) * 10_000 * 1000) / 1000,
-      gcSecondsDuringRamp: Math.round(gcDuringRamp * 1000) / 1000,
-      cpuPercentSteady: Math.round(cpuPercentSteady * 10) / 10,
-      rtt: { p50: report.rttSteady.p50, p99: report.rttSteady.p99, p999: report.rttSteady.p999 },
-      startupMs: Math.round(startupMs),
-      errors: report.failed + report.mismatched + report.unanswered,
-      errorKinds: Object.fromEntries(
-        Object.entries({ ...report.failures, mismatched: report.mismatched, unanswered: report.unanswered })
-          .filter(([, n]) => n > 0),
-      ),
-      peak,
-      samples,
+      server,
+      // Open files count a socket or file the server opened of its own meanwhile (Node over TLS
+      // has shown one): a ramp's sockets are at most the client's.
+      measured: { accepted: Math.min(ramp.open, plan.connections), seconds, cpuSeconds },
+      report: await clientReport(client),
     };
   } finally {
-    // SIGTERM first: the Hono supervisor then stops its workers itself.
-    await Promise.all(children.map(async (child) => {
-      child.proc.kill("SIGTERM");
-      const timer = setTimeout(() => child.proc.kill("SIGKILL"), 20_000);
-      await child.exited;
-      clearTimeout(timer);
-    }));
+    await stopMeasured(server);
   }
+}
+
+/** Memory after GC at 0, ¼, ½, ¾ and all of the ramp, then the hold at the seed's traffic. */
+async function memoryRampAndHold(plan: ServerPlan) {
+  const server = await startMeasured(plan);
+  try {
+    await sleep(500);
+    const samples = [await memorySample(server.members)];
+    const client = startClient(plan, server);
+    let quarter = 1;
+    const ramp = await watchRamp(server, plan.connections, client, async (open) => {
+      // A quarter passed (or several, on a fast ramp: then one sample for them all).
+      if (quarter < 4 && open >= (plan.connections * quarter) / 4 && open < plan.connections) {
+        while (quarter < 4 && open >= (plan.connections * quarter) / 4) quarter++;
+        samples.push(await memorySample(server.members));
+      }
+    });
+    // The kernel has the connections before the app has opened them all: wait for the app.
+    let last = await memorySample(server.members);
+    for (const until = Date.now() + 10_000; last.open < Math.min(ramp.open, plan.connections) && Date.now() < until;) {
+      await sleep(200);
+      last = await memorySample(server.members);
+    }
+    samples.push(last);
+
+    // Hold: the seed's traffic, every socket once per ~25 s.
+    const [cpuHold0, hold0] = [cpuOf(server), performance.now()];
+    await sleep(plan.hold * 1000);
+    const cpuPercentSteady = ((cpuOf(server) - cpuHold0) / ((performance.now() - hold0) / 1000)) * 100;
+    return { samples, peak: last.open, cpuPercentSteady, report: await clientReport(client) };
+  } finally {
+    await stopMeasured(server);
+  }
+}
+
+export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
+  const speed = await speedRamp(plan);
+  const memory = await memoryRampAndHold(plan);
+  const errors = [errorsOf(speed.report), errorsOf(memory.report)];
+  const errorKinds: Record<string, number> = {};
+  for (const { kinds } of errors) for (const [k, n] of Object.entries(kinds)) errorKinds[k] = (errorKinds[k] ?? 0) + n;
+  const { samples } = memory;
+  const { accepted, seconds, cpuSeconds } = speed.measured;
+  const rtt = memory.report.rttSteady;
+  return {
+    name: serverName(plan.runtime, plan.layer, Boolean(plan.tls)),
+    runtime: plan.runtime,
+    version: speed.server.version,
+    layer: plan.layer,
+    tls: Boolean(plan.tls),
+    bytesPerSocket: Math.round(slope(samples.map((s) => [s.open, s.rss]))),
+    heapBytesPerSocket: Math.round(slope(samples.map((s) => [s.open, s.heapUsed]))),
+    acceptRate: Math.round(accepted / seconds),
+    cpuSecondsPer10kAccepts: Math.round((cpuSeconds / accepted) * 10_000 * 1000) / 1000,
+    speedRamp: speed.measured,
+    cpuPercentSteady: Math.round(memory.cpuPercentSteady * 10) / 10,
+    rtt: { p50: rtt.p50, p99: rtt.p99, p999: rtt.p999 },
+    startupMs: Math.round(speed.server.startupMs),
+    errors: errors.reduce((n, e) => n + e.count, 0),
+    errorKinds: Object.fromEntries(Object.entries(errorKinds).filter(([, n]) => n > 0)),
+    peak: memory.peak,
+    samples,
+  };
 }

@@ -90,6 +90,15 @@ describe("npm run compare", () => {
       );
       assert.ok(s.bytesPerSocket > 0 && s.heapBytesPerSocket > 0, at("memory per socket > 0"));
       assert.ok(s.acceptRate > 0 && s.cpuSecondsPer10kAccepts > 0 && s.startupMs > 0, at("rates > 0"));
+      // From a ramp of their own, on a fresh server with no GC asked for.
+      const { accepted, seconds, cpuSeconds } = s.speedRamp;
+      assert.equal(accepted, CONNECTIONS, at("the speed ramp opened every socket"));
+      assert.equal(s.acceptRate, Math.round(accepted / seconds), at("accept rate from the speed ramp"));
+      assert.equal(
+        s.cpuSecondsPer10kAccepts,
+        Math.round((cpuSeconds / accepted) * 10_000 * 1000) / 1000,
+        at("CPU per accept from the speed ramp"),
+      );
       assert.ok(s.cpuPercentSteady >= 0, at("CPU %"));
       assert.ok(0 < s.rtt.p50 && s.rtt.p50 <= s.rtt.p99 && s.rtt.p99 <= s.rtt.p999, at("percentiles ordered"));
       assert.equal(s.errors, 0, at("no errors"));
@@ -186,6 +195,8 @@ describe("npm run compare --runs", () => {
         assert.ok(r.acceptRate > 0 && r.bytesPerSocket > 0 && r.cpuSecondsPer10kAccepts > 0, s.name);
       }
       assert.equal(s.acceptRate, median(runs.map((r) => r.acceptRate)), `${s.name}: median accept rate`);
+      // The speed ramp kept is the median run's: the rate drawn from it is the rate reported.
+      assert.equal(s.acceptRate, Math.round(s.speedRamp.accepted / s.speedRamp.seconds), s.name);
       assert.equal(s.cpuSecondsPer10kAccepts, median(runs.map((r) => r.cpuSecondsPer10kAccepts)), s.name);
       assert.equal(s.bytesPerSocket, median(runs.map((r) => r.bytesPerSocket)), `${s.name}: median RSS per socket`);
       // The memory samples are the median run's: the slope drawn is the slope reported.
