@@ -177,7 +177,7 @@ async function watchRamp(
   server: Running,
   connections: number,
   client: Child,
-  each: (open: number) => Promise<void> = async () => {},
+  each: (open: number) => Promise<void> | void = () => {},
 ): Promise<Ramp> {
   const openFiles = () => server.members.reduce((s, m) => s + openFileCount(m.pid), 0);
   const baseFds = openFiles();
@@ -212,7 +212,7 @@ async function speedRamp(plan: ServerPlan) {
     await sleep(500);
     const client = startClient(plan, server);
     let cpuFirst = 0;
-    const ramp = await watchRamp(server, plan.connections, client, async (open) => {
+    const ramp = await watchRamp(server, plan.connections, client, (open) => {
       if (open > 0 && !cpuFirst) cpuFirst = cpuOf(server);
     });
     const cpuSeconds = cpuOf(server) - cpuFirst;
