@@ -1,6 +1,6 @@
 /**
- * A lean WebSocket client (RFC 6455, client side) on `node:net` and `node:tls`, which Node, Deno
- * and Bun all have: `--websocket lean`.
+ * A lean WebSocket client (RFC 6455, client side): `--websocket lean`. Under it, a byte stream
+ * (client/transport.ts): `node:net` and `node:tls` on Node and Deno, Bun's own sockets on Bun.
  *
  * Why our own and not a library: the load generator is the biggest memory bill of the experiment
  * (Bun's and ws's clients hold 6.5–9 KB per socket; 512,000 sockets need ~4 GB of clients), and
@@ -15,10 +15,11 @@
  * negotiated by our server), proxies, redirects, and `bufferedAmount`.
  */
 import { createHash, randomBytes, randomFillSync } from "node:crypto";
-import net from "node:net";
+import { isIP } from "node:net";
 import process from "node:process";
-import tls from "node:tls";
 import type { WebSocketLike } from "../src/scenario-contract.ts";
+import type { Connect, Transport, TransportOwner } from "./transport.ts";
+import { connectNet } from "./transport-net.ts";
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -111,11 +112,7 @@ class ProtocolFailure extends Error {
   }
 }
 
-/** The socket's owner, so that one set of handlers serves every socket (no closures per socket). */
-const OWNER = Symbol("lean-websocket");
-type OwnedTransport = net.Socket & { [OWNER]: LeanWebSocket };
-
-export class LeanWebSocket implements WebSocketLike {
+export class LeanWebSocket implements WebSocketLike, TransportOwner {
   static readonly CONNECTING = CONNECTING;
   static readonly OPEN = OPEN;
   static readonly CLOSING = CLOSING;
@@ -127,7 +124,7 @@ export class LeanWebSocket implements WebSocketLike {
   onerror: ((event: unknown) => void) | null = null;
   onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null = null;
 
-  #socket: OwnedTransport;
+  #socket: Transport;
   /** The handshake's key until the answer is checked, then null. */
   #key: string | null;
   /** Bytes received and not yet parsed: part of the handshake answer, or part of a frame. */
@@ -143,7 +140,8 @@ export class LeanWebSocket implements WebSocketLike {
   #error: Error | null = null;
   #closeTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(url: string) {
+  /** `connect`: the byte stream under it (client/socket.ts picks each runtime's leanest). */
+  constructor(url: string, connect: Connect = connectNet) {
     const target = new URL(url);
     const secure = target.protocol === "wss:" || target.protocol === "https:";
     if (!secure && target.protocol !== "ws:" && target.protocol !== "http:") {
@@ -156,22 +154,15 @@ export class LeanWebSocket implements WebSocketLike {
       `Host: ${target.host}\r\n` +
       "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
       `Sec-WebSocket-Key: ${this.#key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
-    const socket = (secure
-      ? tls.connect({
-        host,
-        port,
-        servername: net.isIP(host) ? undefined : host,
-        // Read at connect time, as Node's own clients do: --insecure sets it.
-        rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0",
-      })
-      : net.connect({ host, port })) as OwnedTransport;
-    socket[OWNER] = this;
-    this.#socket = socket;
-    socket.setNoDelay(true);
-    socket.write(request);
-    socket.on("data", onData);
-    socket.on("error", onError);
-    socket.on("close", onClose);
+    this.#socket = connect({
+      host,
+      port,
+      secure,
+      servername: isIP(host) ? undefined : host,
+      // Read at connect time, as Node's own clients do: --insecure sets it.
+      rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0",
+    }, this);
+    this.#socket.write(request);
   }
 
   send(data: string | Uint8Array): void {
@@ -384,14 +375,4 @@ export class LeanWebSocket implements WebSocketLike {
     // 1006 unless a close frame came, or we failed the connection with a code of our own.
     this.onclose?.({ code: this.#code, reason: this.#reason, wasClean: clean });
   }
-}
-
-function onData(this: OwnedTransport, chunk: Buffer): void {
-  this[OWNER].received(chunk);
-}
-function onError(this: OwnedTransport, error: Error): void {
-  this[OWNER].errored(error);
-}
-function onClose(this: OwnedTransport): void {
-  this[OWNER].closed();
 }

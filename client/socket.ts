@@ -5,6 +5,7 @@
 import process from "node:process";
 import type { WebSocketConstructor } from "../src/scenario-contract.ts";
 import { LeanWebSocket } from "./lean-websocket.ts";
+import { connectBun } from "./transport-bun.ts";
 import type { WebSocketKind } from "./options.ts";
 
 export interface SocketChoice {
@@ -44,7 +45,7 @@ export async function pickWebSocket(insecure: boolean, kind: WebSocketKind = "ru
     if (insecure) process.env[INSECURE_ENV] = "1";
     return {
       runtime: { name: "deno", version: g.Deno.version.deno },
-      ...(lean ? LEAN : { WebSocket: g.WebSocket, label: "Deno's WebSocket" }),
+      ...(lean ? leanWebSocket() : { WebSocket: g.WebSocket, label: "Deno's WebSocket" }),
       selfCommand,
       relaunch,
     };
@@ -52,12 +53,12 @@ export async function pickWebSocket(insecure: boolean, kind: WebSocketKind = "ru
   if (g.Bun && g.WebSocket) {
     return {
       runtime: { name: "bun", version: g.Bun.version },
-      ...(lean ? LEAN : { WebSocket: g.WebSocket, label: "Bun's WebSocket" }),
+      ...(lean ? leanWebSocket() : { WebSocket: g.WebSocket, label: "Bun's WebSocket" }),
       selfCommand: [process.execPath, script],
     };
   }
   const runtime = { name: "node", version: process.versions.node };
-  if (lean) return { runtime, ...LEAN, selfCommand: [process.execPath, script] };
+  if (lean) return { runtime, ...leanWebSocket(), selfCommand: [process.execPath, script] };
   // Node 20 has no global WebSocket; ws is bundled into dist/client.js. Compression off: the
   // server never negotiates it, and offering it costs a zlib context per socket in ws.
   const { WebSocket: WS } = await import("ws");
@@ -74,4 +75,18 @@ export async function pickWebSocket(insecure: boolean, kind: WebSocketKind = "ru
   };
 }
 
-const LEAN = { WebSocket: LeanWebSocket as WebSocketConstructor, label: "lean (node:net)" };
+/**
+ * Our own client (--websocket lean) on this runtime's leanest byte stream: Bun's own sockets on
+ * Bun (a `net.Socket` there is a stream wrapper over one), `node:net` elsewhere.
+ */
+export function leanWebSocket(): { WebSocket: typeof LeanWebSocket; label: string } {
+  if ("Bun" in globalThis) {
+    class BunLeanWebSocket extends LeanWebSocket {
+      constructor(url: string) {
+        super(url, connectBun);
+      }
+    }
+    return { WebSocket: BunLeanWebSocket, label: "lean (Bun.connect)" };
+  }
+  return { WebSocket: LeanWebSocket, label: "lean (node:net)" };
+}

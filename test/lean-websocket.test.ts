@@ -10,8 +10,12 @@ import { createServer, type Server, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { type WebSocket as ServerSocket, WebSocketServer } from "ws";
 import { failureReason } from "../client/failure-reason.ts";
-import { LeanWebSocket } from "../client/lean-websocket.ts";
+import type { LeanWebSocket } from "../client/lean-websocket.ts";
+import { leanWebSocket } from "../client/socket.ts";
 import { frame, parseFrames } from "./_raw-ws.ts";
+
+// This runtime's pick: run under `bun test` too (test/lean-websocket-bun.test.ts), it checks Bun's.
+const { WebSocket: Lean, label } = leanWebSocket();
 
 interface Seen {
   ws: LeanWebSocket;
@@ -24,7 +28,7 @@ interface Seen {
 
 /** Opens a lean socket and records everything it reports. */
 function watch(url: string): Seen {
-  const ws = new LeanWebSocket(url);
+  const ws = new Lean(url);
   const messages: unknown[] = [];
   const errors: string[] = [];
   let waiter: ((m: unknown) => void) | null = null;
@@ -68,6 +72,23 @@ describe("lean client against ws's server", () => {
   });
   after(() => wss.close());
 
+  it("runs on this runtime's leanest byte stream", () => {
+    assert.equal(label, "Bun" in globalThis ? "lean (Bun.connect)" : "lean (node:net)");
+  });
+
+  it("sends a message larger than the socket's buffers whole, and its close after it", async () => {
+    const { seen, server } = await connected();
+    const big = new Uint8Array(24 * 1024 * 1024).map((_, i) => i % 251);
+    const got = once(server, "message").then(([data]) => data as Buffer);
+    const serverClosed = once(server, "close");
+    seen.ws.send(big);
+    seen.ws.close(4000, "after the big one");
+    assert.ok(Buffer.from(big).equals(await got), "the server got the message whole");
+    const [code, reason] = await serverClosed;
+    assert.deepEqual([code, String(reason)], [4000, "after the big one"]);
+    assert.equal((await seen.closed).wasClean, true);
+  });
+
   it("echoes text at every length encoding (7-bit, 16-bit, 64-bit) and multi-byte UTF-8", async () => {
     const { seen, server } = await connected();
     server.on("message", (data, isBinary) => server.send(isBinary ? data : data.toString()));
@@ -109,7 +130,7 @@ describe("lean client against ws's server", () => {
     const [code, reason] = await serverClosed;
     assert.deepEqual([code, (reason as Buffer).toString()], [4000, "done here"]);
     assert.deepEqual(await seen.closed, { code: 4000, reason: "done here", wasClean: true });
-    assert.equal(seen.ws.readyState, LeanWebSocket.CLOSED);
+    assert.equal(seen.ws.readyState, Lean.CLOSED);
     assert.deepEqual(seen.errors, []);
   });
 
@@ -296,6 +317,6 @@ describe("lean client against a raw server", () => {
     const closed = await seen.closed;
     server.close();
     assert.equal(closed.code, 1006);
-    assert.equal(seen.ws.readyState, LeanWebSocket.CLOSED);
+    assert.equal(seen.ws.readyState, Lean.CLOSED);
   });
 });
