@@ -33,6 +33,12 @@ const handlers = {
   open(socket: BunSocket) {
     socket.data.opened(socket);
   },
+  // With this handler Bun calls open before the TLS handshake, and bytes written then are lost:
+  // a TLS transport starts writing here. Without it, a refused certificate would close the
+  // socket with no word of why.
+  handshake(socket: BunSocket, success: boolean, error: Error | null) {
+    socket.data.handshaken(socket, success, error);
+  },
   data(socket: BunSocket, chunk: Buffer) {
     socket.data.owner.received(chunk);
   },
@@ -60,9 +66,11 @@ class BunTransport implements Transport {
   #peerEnded = false;
   #destroyed = false;
   #done = false;
+  readonly #target: TransportTarget;
 
   constructor(target: TransportTarget, owner: TransportOwner) {
     this.owner = owner;
+    this.#target = target;
     bun.connect({
       hostname: target.host,
       port: target.port,
@@ -134,8 +142,21 @@ class BunTransport implements Transport {
     this.#socket?.terminate();
   }
 
-  /** @internal Connected (for TLS: after the handshake). */
+  /** @internal Connected; over TLS, the handshake comes next. */
   opened(socket: BunSocket): void {
+    if (!this.#target.secure) this.#ready(socket);
+  }
+
+  /** @internal The TLS handshake is over: go on, or fail on a certificate that does not verify. */
+  handshaken(socket: BunSocket, success: boolean, error: Error | null): void {
+    if (!success && this.#target.rejectUnauthorized) {
+      this.owner.errored(error ?? new Error("TLS handshake failed"));
+      return socket.terminate();
+    }
+    this.#ready(socket);
+  }
+
+  #ready(socket: BunSocket): void {
     this.#socket = socket;
     if (this.#destroyed) return socket.terminate();
     socket.setNoDelay?.(true);
