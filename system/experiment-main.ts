@@ -21,7 +21,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const USAGE = `usage: npm run experiment -- [options]
   --runtime R           server runtime: node, deno or bun (default bun)
   --client-runtime R    client runtime (default bun)
-  --websocket KIND      the client's WebSocket: runtime (its own) or lean (ours, node:net) (default runtime)
+  --websocket KIND      the client's WebSocket: runtime (its own) or lean (ours: on Bun's own
+                        sockets on Bun, node:net elsewhere) (default runtime)
   --connections N       sockets to hold (default 512000)
   --hold S              seconds to hold them with the seed's traffic (default 60)
   --rate N              connections opened per second, all client workers together (default 5000)
