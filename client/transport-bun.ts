@@ -66,11 +66,14 @@ class BunTransport implements Transport {
   #peerEnded = false;
   #destroyed = false;
   #done = false;
-  readonly #target: TransportTarget;
+  /** Over TLS, and then whether a certificate that does not verify fails the connection. */
+  readonly #secure: boolean;
+  readonly #rejectUnauthorized: boolean;
 
   constructor(target: TransportTarget, owner: TransportOwner) {
     this.owner = owner;
-    this.#target = target;
+    this.#secure = target.secure;
+    this.#rejectUnauthorized = target.rejectUnauthorized;
     bun.connect({
       hostname: target.host,
       port: target.port,
@@ -144,12 +147,12 @@ class BunTransport implements Transport {
 
   /** @internal Connected; over TLS, the handshake comes next. */
   opened(socket: BunSocket): void {
-    if (!this.#target.secure) this.#ready(socket);
+    if (!this.#secure) this.#ready(socket);
   }
 
   /** @internal The TLS handshake is over: go on, or fail on a certificate that does not verify. */
   handshaken(socket: BunSocket, success: boolean, error: Error | null): void {
-    if (!success && this.#target.rejectUnauthorized) {
+    if (!success && this.#rejectUnauthorized) {
       this.owner.errored(error ?? new Error("TLS handshake failed"));
       return socket.terminate();
     }
