@@ -212,19 +212,23 @@ async function speedRamp(plan: ServerPlan) {
     await sleep(500);
     const client = startClient(plan, server);
     let cpuFirst = 0;
+    let cpuLast = 0;
+    let last = 0;
     const ramp = await watchRamp(server, plan.connections, client, (open) => {
       if (open > 0 && !cpuFirst) cpuFirst = cpuOf(server);
+      // At the last new socket, not after a stall: an idle wait is not accept work.
+      if (open !== last) [last, cpuLast] = [open, cpuOf(server)];
     });
-    const cpuSeconds = cpuOf(server) - cpuFirst;
+    const cpuSeconds = cpuLast - cpuFirst;
     const seconds = (ramp.full - ramp.first) / 1000;
-    const report = await clientReport(client);
     return {
       server,
-      // The count is the client's: the server's open files also count a file it opened or
-      // closed of its own meanwhile (one more on Node over TLS, one fewer on raw Deno, once each),
-      // which times the ramp well enough but would miscount it by one.
-      measured: { accepted: report.opened, seconds, cpuSeconds },
-      report,
+      // Open files less those before the ramp: a file the server opens or closes of its own
+      // meanwhile shifts the count by one (one more on Node over TLS, one fewer on raw Deno, seen
+      // once each). The client's own count cannot stand in: at this moment some of its
+      // handshakes are still on their way back.
+      measured: { accepted: Math.min(ramp.open, plan.connections), seconds, cpuSeconds },
+      report: await clientReport(client),
     };
   } finally {
     await stopMeasured(server);
