@@ -162,36 +162,45 @@ async function clientReport(client: Child): Promise<ClientReport> {
   return report;
 }
 
-/** What a ramp saw: when the first and the last socket opened, and how many did. */
+/**
+ * What a ramp saw: when the first and the last socket opened, how many did, and the reading of
+ * `read` (if given) at those two moments.
+ */
 interface Ramp {
   first: number;
   full: number;
   open: number;
+  readFirst: number;
+  readFull: number;
 }
 
 /**
  * Watches the server's sockets (its open files) as the client ramps as fast as it goes, until
- * all are open, none came for STALL_MS, or the client is gone. `each(open)` runs at every poll.
+ * all are open, none came for STALL_MS, or the client is gone. `each(open)` runs at every poll;
+ * `read` at the first socket and at every new one.
  */
 async function watchRamp(
   server: Running,
   connections: number,
   client: Child,
   each: (open: number) => Promise<void> | void = () => {},
+  read: () => number = () => 0,
 ): Promise<Ramp> {
   const openFiles = () => server.members.reduce((s, m) => s + openFileCount(m.pid), 0);
   const baseFds = openFiles();
   let first = 0;
+  let readFirst = 0;
   let lastOpen = 0;
   let lastChange = performance.now();
+  let readFull = 0;
   for (;;) {
     const open = openFiles() - baseFds;
     const now = performance.now();
-    if (open > 0 && !first) first = now;
-    if (open !== lastOpen) [lastOpen, lastChange] = [open, now];
+    if (open !== lastOpen) [lastOpen, lastChange, readFull] = [open, now, read()];
+    if (open > 0 && !first) [first, readFirst] = [now, readFull];
     await each(open);
     if (open >= connections || (first && now - lastChange > STALL_MS) || client.proc.exitCode !== null) {
-      return { first, full: lastChange, open: lastOpen };
+      return { first, full: lastChange, open: lastOpen, readFirst, readFull };
     }
     await sleep(50);
   }
@@ -211,15 +220,9 @@ async function speedRamp(plan: ServerPlan) {
   try {
     await sleep(500);
     const client = startClient(plan, server);
-    let cpuFirst = 0;
-    let cpuLast = 0;
-    let last = 0;
-    const ramp = await watchRamp(server, plan.connections, client, (open) => {
-      if (open > 0 && !cpuFirst) cpuFirst = cpuOf(server);
-      // At the last new socket, not after a stall: an idle wait is not accept work.
-      if (open !== last) [last, cpuLast] = [open, cpuOf(server)];
-    });
-    const cpuSeconds = cpuLast - cpuFirst;
+    // CPU from the first socket to the last new one, not after a stall: an idle wait is not accept work.
+    const ramp = await watchRamp(server, plan.connections, client, undefined, () => cpuOf(server));
+    const cpuSeconds = ramp.readFull - ramp.readFirst;
     const seconds = (ramp.full - ramp.first) / 1000;
     return {
       server,
