@@ -10,6 +10,7 @@ import type { Adapter } from "./_adapter.ts";
 import { processMemory, wrongRuntime } from "./_adapter.ts";
 import { acceptBounds, AcceptGuard } from "./_node-accept-guard.ts";
 import { routeUpgrades, upgradeWebSocket } from "./_node-websocket.ts";
+import { withYoungGeneration } from "./_node-young-generation.ts";
 import { collectGarbage } from "./_v8-gc.ts";
 import { openFileLimit } from "../system/limits.ts";
 
@@ -100,9 +101,10 @@ export const adapter: Adapter = {
   // "Node's accept rate with cluster workers"). So the workers accept for themselves from the
   // one shared socket (SCHED_NONE); a worker near its open-file limit stops accepting and leaves
   // the connections to the others (_node-accept-guard.ts). NODE_CLUSTER_SCHED_POLICY still decides.
+  // Each worker starts with a small young generation (_node-young-generation.ts).
   startWorker(env) {
     if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
-    cluster.setupPrimary({ silent: true });
+    cluster.setupPrimary({ silent: true, execArgv: withYoungGeneration(process.execArgv, process.env.NODE_OPTIONS) });
     const worker = cluster.fork(env);
     const child = worker.process;
     return {

@@ -1,15 +1,18 @@
 /** How the benchmarks start a raw baseline (bench/raw/), on any runtime. */
 import { type Child, start, waitFor } from "../test/_process.ts";
 import { ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
+import { withYoungGeneration } from "../adapters/_node-young-generation.ts";
 
 /**
  * The command line of `bench/raw/RUNTIME.ts` on `port`; on Node, with `workers` cluster workers.
  * Node 20 cannot run TypeScript: tsx loads it there, in the same process. Deno shares a port
- * with reusePort only under --unstable-net, as the Hono server's Deno workers do.
+ * with reusePort only under --unstable-net, as the Hono server's Deno workers do. Node's starts
+ * with the young generation the Hono server's workers have, so the two differ in code, not flags.
  */
 export function rawServerCommand(runtime: RuntimeName, port: number, workers = 1): string[] {
   if (runtime === "node") {
-    return [process.execPath, "--import", "tsx", `${ROOT}bench/raw/node.ts`, String(port), String(workers)];
+    const node = [process.execPath, ...withYoungGeneration([], process.env.NODE_OPTIONS)];
+    return [...node, "--import", "tsx", `${ROOT}bench/raw/node.ts`, String(port), String(workers)];
   }
   const command = runtime === "deno" ? [...runCommand(runtime), "--unstable-net"] : runCommand(runtime);
   return [...command, `${ROOT}bench/raw/${runtime}.ts`, String(port)];
