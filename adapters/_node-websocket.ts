@@ -81,7 +81,7 @@ export function routeUpgrades(
   fetch: (request: Request, env: unknown) => Response | Promise<Response>,
 ): void {
   server.on("upgrade", async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", () => {}); // a peer that resets mid-handshake is not the server's problem
+    socket.on("error", ignore); // a peer that resets mid-handshake is not the server's problem
     const pending: PendingUpgrade = { wss, request, socket, head, taken: false };
     let response: Response;
     try {
