@@ -26,7 +26,10 @@ describe("Node's young generation", () => {
     try {
       const { workers } = await statsUntil(server.url, (s) => s.workers.length === 1);
       assert.ok(commandLine(workers[0].pid).includes(YOUNG_GENERATION_FLAG), commandLine(workers[0].pid).join(" "));
-      assert.ok(!commandLine(server.child.proc.pid!).includes(YOUNG_GENERATION_FLAG), "the supervisor holds no sockets");
+      assert.ok(
+        !commandLine(server.child.proc.pid!).includes(YOUNG_GENERATION_FLAG),
+        "the supervisor holds no sockets",
+      );
     } finally {
       await server.stop();
     }
