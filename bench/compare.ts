@@ -20,13 +20,20 @@ import { formatHtml } from "./_compare-html.ts";
 import { combineRuns, type CompareReport, formatMarkdown, type ServerFigures } from "./_compare-report.ts";
 import { measureServer, serverName } from "./_compare-server.ts";
 
+/**
+ * A load generator's memory is fitted over samples 100 ms apart while its sockets open: fewer
+ * than a few thousand open between two samples, and there is one point to fit (the figure was NaN).
+ */
+const MIN_CLIENT_CONNECTIONS = Math.min(5_000, socketsPerWorker());
+const WHY_MIN_CLIENT = " (the client's memory is fitted over samples 100 ms apart as its sockets open)";
+
 const USAGE = `usage: npm run compare -- [options]
   --runtimes LIST     server runtimes, e.g. node,deno,bun (default all three)
   --layers LIST       hono, raw or both (default hono,raw)
   --tls               also the Hono server over TLS (wss://, self-signed certificate made here)
   --clients LIST      client runtimes to measure as load generators (default all three; "none" skips)
-  --client-connections N  sockets for each load generator's own measurement (default the
-                      smaller of --connections and ${socketsPerWorker()})
+  --client-connections N  sockets for each load generator's own measurement (default
+                      ${socketsPerWorker()}, what one process may hold; at least ${MIN_CLIENT_CONNECTIONS})
   --client-websockets LIST  the load generators' WebSocket clients: runtime, lean or both
                       (default runtime,lean)
   --client R          the client runtime that loads every server (default bun: the lightest)
@@ -107,9 +114,13 @@ const connections = whole(
 const hold = Number(values.hold);
 const runs = whole("runs", values.runs, 1, 100);
 /** The load generators are measured one process each. */
-const clientConnections = values["client-connections"] === undefined
-  ? Math.min(connections, socketsPerWorker())
-  : whole("client-connections", values["client-connections"], 10, socketsPerWorker());
+const clientConnections = values["client-connections"] === undefined ? socketsPerWorker() : whole(
+  "client-connections",
+  values["client-connections"],
+  MIN_CLIENT_CONNECTIONS,
+  socketsPerWorker(),
+  WHY_MIN_CLIENT,
+);
 if (!Number.isFinite(hold) || hold < 1) fail(`--hold must be a number of seconds from 1, got "${values.hold}"`);
 if (runtimes.length === 0 || layers.length === 0) fail("nothing to compare");
 const date = new Date().toISOString();

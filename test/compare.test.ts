@@ -208,3 +208,14 @@ describe("npm run compare --runs", () => {
     }
   });
 });
+
+describe("npm run compare, refused flags", () => {
+  it("a --client-connections too small to fit the load generator's memory exits 2 and says why", async () => {
+    const { code, output } = await run(["npm", "run", "compare", "--", "--client-connections", "100"]);
+    assert.equal(code, 2, output);
+    assert.match(
+      output,
+      /--client-connections must be a whole number from 5000 to \d+ \(the client's memory is fitted/,
+    );
+  });
+});
