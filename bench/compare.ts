@@ -21,8 +21,9 @@ import { combineRuns, type CompareReport, formatMarkdown, type ServerFigures } f
 import { measureServer, serverName } from "./_compare-server.ts";
 
 /**
- * A load generator's memory is fitted over samples 100 ms apart while its sockets open: fewer
- * than a few thousand open between two samples, and there is one point to fit (the figure was NaN).
+ * A load generator's memory is fitted over samples 100 ms apart while its sockets open. A few
+ * thousand sockets may all open between two samples, which leaves one point to fit: at 1,000 the
+ * figure was NaN.
  */
 const MIN_CLIENT_CONNECTIONS = Math.min(5_000, socketsPerWorker());
 const WHY_MIN_CLIENT = " (the client's memory is fitted over samples 100 ms apart as its sockets open)";
