@@ -183,8 +183,10 @@ async function watchRamp(
   server: Running,
   connections: number,
   client: Child,
-  each: (open: number) => Promise<void> | void = () => {},
-  read: () => number = () => 0,
+  { each = () => {}, read = () => 0 }: {
+    each?: (open: number) => Promise<void> | void;
+    read?: () => number;
+  } = {},
 ): Promise<Ramp> {
   const openFiles = () => server.members.reduce((s, m) => s + openFileCount(m.pid), 0);
   const baseFds = openFiles();
@@ -221,7 +223,7 @@ async function speedRamp(plan: ServerPlan) {
     await sleep(500);
     const client = startClient(plan, server);
     // CPU from the first socket to the last new one, not after a stall: an idle wait is not accept work.
-    const ramp = await watchRamp(server, plan.connections, client, undefined, () => cpuOf(server));
+    const ramp = await watchRamp(server, plan.connections, client, { read: () => cpuOf(server) });
     const cpuSeconds = ramp.readFull - ramp.readFirst;
     const seconds = (ramp.full - ramp.first) / 1000;
     return {
@@ -246,12 +248,14 @@ async function memoryRampAndHold(plan: ServerPlan) {
     const samples = [await memorySample(server.members)];
     const client = startClient(plan, server);
     let quarter = 1;
-    const ramp = await watchRamp(server, plan.connections, client, async (open) => {
-      // A quarter passed (or several, on a fast ramp: then one sample for them all).
-      if (quarter < 4 && open >= (plan.connections * quarter) / 4 && open < plan.connections) {
-        while (quarter < 4 && open >= (plan.connections * quarter) / 4) quarter++;
-        samples.push(await memorySample(server.members));
-      }
+    const ramp = await watchRamp(server, plan.connections, client, {
+      async each(open) {
+        // A quarter passed (or several, on a fast ramp: then one sample for them all).
+        if (quarter < 4 && open >= (plan.connections * quarter) / 4 && open < plan.connections) {
+          while (quarter < 4 && open >= (plan.connections * quarter) / 4) quarter++;
+          samples.push(await memorySample(server.members));
+        }
+      },
     });
     // The kernel has the connections before the app has opened them all: wait for the app.
     let last = await memorySample(server.members);
