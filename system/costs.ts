@@ -16,11 +16,16 @@ export const SERVER_BYTES_PER_SOCKET: Record<RuntimeName, number> = {
   bun: 1_884,
 };
 
-/** Client RSS per socket, by runtime (dist/client.js, 15,000 sockets, 2026-11-27). */
-export const CLIENT_BYTES_PER_SOCKET: Record<RuntimeName, number> = {
-  node: 13_558,
-  deno: 23_419,
-  bun: 7_741,
+/** The client's WebSocket: the runtime's own class, or ours (`--websocket lean`). */
+export type WebSocketKind = "runtime" | "lean";
+
+/**
+ * Client RSS per socket, by WebSocket and runtime (dist/client.js, 15,000 sockets): the runtime's
+ * own class 2026-11-27; lean on Bun.connect (Bun) eighth session, on node:net third session.
+ */
+export const CLIENT_BYTES_PER_SOCKET: Record<WebSocketKind, Record<RuntimeName, number>> = {
+  runtime: { node: 13_558, deno: 23_419, bun: 7_741 },
+  lean: { node: 8_110, deno: 11_428, bun: 3_881 },
 };
 
 /** RSS of one idle process (a server worker, a client worker), by runtime. */

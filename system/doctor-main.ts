@@ -3,14 +3,17 @@ import { useColor } from "./color.ts";
 import os from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import type { RuntimeName } from "./costs.ts";
+import type { RuntimeName, WebSocketKind } from "./costs.ts";
 import { diagnose, formatDiagnosis } from "./doctor.ts";
 import { readMachine } from "./machine.ts";
 
 const USAGE =
-  `usage: c512k doctor [--server node|deno|bun] [--client node|deno|bun] [--client-elsewhere] [--endpoints N] [--json]
+  `usage: c512k doctor [--server node|deno|bun] [--client node|deno|bun] [--websocket runtime|lean] [--client-elsewhere]
+                    [--endpoints N] [--json]
   --server R          the server's runtime, for its cost per socket (default bun)
   --client R          the client's runtime (default bun)
+  --websocket KIND    the client's WebSocket, as in the experiment's and client's --websocket:
+                      runtime (its own) or lean (ours, about half the memory) (default runtime)
   --client-elsewhere  the client runs on other machines: one socket per connection here, not two
   --endpoints N       server addresses × ports the client spreads over (default 64)
   --json              the diagnosis as one JSON object`;
@@ -22,6 +25,7 @@ try {
     options: {
       server: { type: "string", default: "bun" },
       client: { type: "string", default: "bun" },
+      websocket: { type: "string", default: "runtime" },
       "client-elsewhere": { type: "boolean", default: false },
       endpoints: { type: "string", default: "64" },
       json: { type: "boolean", default: false },
@@ -43,6 +47,10 @@ for (const [flag, v] of [["--server", values.server], ["--client", values.client
     process.exit(2);
   }
 }
+if (values.websocket !== "runtime" && values.websocket !== "lean") {
+  console.error(`c512k doctor: --websocket must be runtime or lean, got "${values.websocket}"\n${USAGE}`);
+  process.exit(2);
+}
 if (!Number.isInteger(endpoints) || endpoints < 1) {
   console.error(`c512k doctor: --endpoints must be a whole number from 1, got "${values.endpoints}"`);
   process.exit(2);
@@ -51,6 +59,7 @@ if (!Number.isInteger(endpoints) || endpoints < 1) {
 const diagnosis = diagnose(readMachine(os.availableParallelism?.() ?? os.cpus().length), {
   server: values.server as RuntimeName,
   client: values.client as RuntimeName,
+  websocket: values.websocket as WebSocketKind,
   clientHere: !values["client-elsewhere"],
   endpoints,
 });

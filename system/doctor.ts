@@ -9,6 +9,7 @@ import {
   PROCESS_BASELINE_BYTES,
   type RuntimeName,
   SERVER_BYTES_PER_SOCKET,
+  type WebSocketKind,
 } from "./costs.ts";
 import { socketsPerWorker } from "./limits.ts";
 import type { Machine } from "./machine.ts";
@@ -16,6 +17,8 @@ import type { Machine } from "./machine.ts";
 export interface DoctorOptions {
   server: RuntimeName;
   client: RuntimeName;
+  /** The client's WebSocket, for its cost per socket. */
+  websocket: WebSocketKind;
   /** The client runs here too (the experiment), so each connection costs two sockets here. */
   clientHere: boolean;
   /** Server endpoints (addresses × ports) the client spreads over. */
@@ -46,7 +49,8 @@ const n = (x: number) => x.toLocaleString("en-US");
 const mib = (b: number) => `${n(Math.round(b / 2 ** 20))} MiB`;
 
 export function diagnose(m: Machine, options: DoctorOptions): Diagnosis {
-  const { server, client, clientHere, endpoints } = options;
+  const { server, client, websocket, clientHere, endpoints } = options;
+  const clientBytes = CLIENT_BYTES_PER_SOCKET[websocket][client];
   const ends = clientHere ? 2 : 1;
   const perWorker = socketsPerWorker(m.openFilesSoft);
   const rows: LimitRow[] = [];
@@ -144,7 +148,7 @@ export function diagnose(m: Machine, options: DoctorOptions): Diagnosis {
     });
   }
   const bytesPerConnection = SERVER_BYTES_PER_SOCKET[server] + ends * KERNEL_BYTES_PER_SOCKET +
-    (clientHere ? CLIENT_BYTES_PER_SOCKET[client] : 0);
+    (clientHere ? clientBytes : 0);
   if (m.memAvailable !== undefined) {
     // Workers come with a baseline each: solve memory = baselines(workers(x)) + x × perConnection.
     const baseline = (x: number) =>
@@ -157,7 +161,7 @@ export function diagnose(m: Machine, options: DoctorOptions): Diagnosis {
       allows: `${n(x)} connections at ${(bytesPerConnection / 1024).toFixed(1)} KB each (server on ${server} ${
         (SERVER_BYTES_PER_SOCKET[server] / 1024).toFixed(1)
       } KB${
-        clientHere ? `, client on ${client} ${(CLIENT_BYTES_PER_SOCKET[client] / 1024).toFixed(1)} KB` : ""
+        clientHere ? `, client on ${client} (${websocket} WebSocket) ${(clientBytes / 1024).toFixed(1)} KB` : ""
       }, kernel ${(KERNEL_BYTES_PER_SOCKET / 1024).toFixed(1)} KB × ${ends}) plus each worker's idle RSS`,
       raise: "more RAM, or a leaner server/client runtime (BENCHMARKS.md)",
       bound: x,

@@ -23,7 +23,7 @@ const machine: Machine = {
   memTotal: 24 * GiB,
   cores: 2,
 };
-const options: DoctorOptions = { server: "bun", client: "bun", clientHere: true, endpoints: 64 };
+const options: DoctorOptions = { server: "bun", client: "bun", websocket: "runtime", clientHere: true, endpoints: 64 };
 
 describe("doctor", () => {
   it("finds memory binding first on a roomy machine, and plans the workers", () => {
@@ -31,6 +31,15 @@ describe("doctor", () => {
     assert.equal(d.bindsFirst, "memory available");
     assert.ok(d.largest > 500_000 && d.largest < 2_000_000, `largest ${d.largest}`);
     assert.equal(d.workers.server, Math.ceil(d.largest / 15_948));
+  });
+
+  it("plans with the lean client's lighter sockets when told --websocket lean", () => {
+    const runtime = diagnose(machine, options);
+    const lean = diagnose(machine, { ...options, websocket: "lean" });
+    assert.ok(lean.bytesPerConnection < runtime.bytesPerConnection, `${lean.bytesPerConnection}`);
+    assert.ok(lean.largest > runtime.largest, `lean ${lean.largest}, runtime ${runtime.largest}`);
+    const memory = lean.rows.find((r) => r.name === "memory available")!;
+    assert.match(memory.allows, /client on bun \(lean WebSocket\) [\d.]+ KB/);
   });
 
   it("says the port range binds when the client has one endpoint", () => {
@@ -75,9 +84,22 @@ describe("doctor", () => {
     });
   }
 
+  it("`npm run doctor -- --websocket lean` (the README's) plans with lighter client sockets", async () => {
+    const lean = await run(["npm", "run", "--silent", "doctor", "--", "--websocket", "lean", "--json"]);
+    assert.equal(lean.code, 0, lean.output);
+    const runtime = await run(["npm", "run", "--silent", "doctor", "--", "--json"]);
+    assert.equal(runtime.code, 0, runtime.output);
+    const [l, r] = [JSON.parse(lean.stdout), JSON.parse(runtime.stdout)];
+    assert.equal(l.options.websocket, "lean");
+    assert.ok(l.bytesPerConnection < r.bytesPerConnection, `lean ${l.bytesPerConnection}, runtime ${r.bytesPerConnection}`);
+  });
+
   it("refuses a bad flag with the usage, exit 2", async () => {
     const { code, output } = await run([...runCommand("node"), `${ROOT}dist/doctor.js`, "--server", "java"]);
     assert.equal(code, 2);
     assert.match(output, /--server must be node, deno or bun, got "java"/);
+    const ws = await run([...runCommand("node"), `${ROOT}dist/doctor.js`, "--websocket", "socketio"]);
+    assert.equal(ws.code, 2);
+    assert.match(ws.output, /--websocket must be runtime or lean, got "socketio"/);
   });
 });
