@@ -91,7 +91,10 @@ describe("doctor", () => {
     assert.equal(runtime.code, 0, runtime.output);
     const [l, r] = [JSON.parse(lean.stdout), JSON.parse(runtime.stdout)];
     assert.equal(l.options.websocket, "lean");
-    assert.ok(l.bytesPerConnection < r.bytesPerConnection, `lean ${l.bytesPerConnection}, runtime ${r.bytesPerConnection}`);
+    assert.ok(
+      l.bytesPerConnection < r.bytesPerConnection,
+      `lean ${l.bytesPerConnection}, runtime ${r.bytesPerConnection}`,
+    );
   });
 
   it("refuses a bad flag with the usage, exit 2", async () => {
