@@ -52,11 +52,32 @@ export interface Adapter {
   startWorker(env: Record<string, string>): WorkerProcess;
 }
 
+type Memory = { rss: number; heapUsed: number };
+
+/**
+ * `read`, or the last reading it gave when it cannot give one now. Every runtime reads RSS from
+ * /proc through a file it opens: at the open-file limit, where a full worker lives, Node and Bun
+ * throw (EMFILE) and Deno answers 0. A Bun worker holding 19,993 sockets died of it in its
+ * once-a-second report, and took them all down (BENCHMARKS.md, "512,000 on Bun", run 18).
+ */
+export function lastGoodMemory(read: () => Memory): () => Memory {
+  let last: Memory = { rss: 0, heapUsed: 0 };
+  return () => {
+    try {
+      const m = read();
+      if (m.rss > 0) last = m;
+    } catch {
+      // At the open-file wall: the last reading stands until a file can be opened again.
+    }
+    return last;
+  };
+}
+
 /** RSS and JS heap where the runtime has Node's `process.memoryUsage` (Node, Bun). */
-export function processMemory(): { rss: number; heapUsed: number } {
+export const processMemory = lastGoodMemory(() => {
   const { rss, heapUsed } = process.memoryUsage();
   return { rss, heapUsed };
-}
+});
 
 /** A prefixed error for an adapter loaded under the wrong runtime. */
 export function wrongRuntime(adapter: string, start: string): Error {

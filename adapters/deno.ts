@@ -1,6 +1,6 @@
 /** Deno adapter: `Deno.serve`, and WebSocket upgrades by _deno-websocket.ts (see there for why not hono/deno's). */
 import type { Adapter } from "./_adapter.ts";
-import { wrongRuntime } from "./_adapter.ts";
+import { lastGoodMemory, wrongRuntime } from "./_adapter.ts";
 import { collectGarbage } from "./_v8-gc.ts";
 import { spawnSelf } from "./_spawn-self.ts";
 import { upgradeWebSocket as denoUpgrade } from "./_deno-websocket.ts";
@@ -26,15 +26,18 @@ const upgradeWebSocket =
       "upgradeWebSocket"
     ];
 
+/** How soon a listener that died at the open-file limit tries again. */
+const RELISTEN_MS = 500;
+
 export const adapter: Adapter = {
   runtime: {
     name: "deno",
     version: Deno.version.deno,
     pid: Deno.pid,
-    memory: () => {
+    memory: lastGoodMemory(() => {
       const { rss, heapUsed } = Deno.memoryUsage();
       return { rss, heapUsed };
-    },
+    }),
     collectGarbage,
   },
   upgradeWebSocket,
@@ -46,15 +49,40 @@ export const adapter: Adapter = {
   serve(app, { hostname, port, reusePort, idleTimeout: idle, tls }) {
     idleTimeout = idle;
     return new Promise((resolve) => {
-      Deno.serve({
-        hostname,
-        port,
-        reusePort,
-        ...(tls ?? {}),
-        // Not server.shutdown(): it closes every WebSocket at once with its own 1001, which
-        // would undo the paced close. The core's drain() refuses new sockets instead.
-        onListen: (addr) => resolve({ port: addr.port, close: () => Promise.resolve() }),
-      }, app.fetch);
+      let bound = port;
+      let closed = false;
+      let accepting = true;
+      const listen = () => {
+        try {
+          Deno.serve({
+            hostname,
+            port: bound,
+            reusePort,
+            ...(tls ?? {}),
+            onListen: (addr) => {
+              bound = addr.port;
+              if (!accepting) console.error(`c512k: deno: accepting again on port ${bound}`);
+              accepting = true;
+              // Not server.shutdown(): it closes every WebSocket at once with its own 1001, which
+              // would undo the paced close. The core's drain() refuses new sockets instead.
+              resolve({ port: bound, close: () => (closed = true, Promise.resolve()) });
+            },
+          }, app.fetch).finished.catch(relisten);
+        } catch (err) {
+          relisten(err);
+        }
+      };
+      // At the open-file limit Deno's accept loop ends with EMFILE and closes its listener,
+      // while the sockets it upgraded live on; unhandled, that rejection ended the worker and
+      // every socket in it (test/open-file-wall.test.ts). Listen again once a file is free: the
+      // other workers sharing the port take the connections meanwhile.
+      const relisten = (err: unknown) => {
+        if (closed) return;
+        if (accepting) console.error(`c512k: deno: stopped accepting (${(err as Error).message}); retrying`);
+        accepting = false;
+        setTimeout(listen, RELISTEN_MS);
+      };
+      listen();
     });
   },
   // SO_REUSEPORT is still behind --unstable-net on Deno 2.9 ("Unstable API 'Deno.listen({ reusePort: true })'").

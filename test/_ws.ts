@@ -10,8 +10,12 @@ export interface TestSocket {
   closed: Promise<number>;
 }
 
-export async function connect(url: string): Promise<TestSocket> {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+/** `handshakeTimeout` (ms): a connect that waits longer fails, as where a full server never accepts it. */
+export async function connect(
+  url: string,
+  { handshakeTimeout }: { handshakeTimeout?: number } = {},
+): Promise<TestSocket> {
+  const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout });
   const queue: string[] = [];
   const waiters: ((m: string) => void)[] = [];
   ws.on("message", (data, isBinary) => {
@@ -32,8 +36,8 @@ export async function connect(url: string): Promise<TestSocket> {
 }
 
 /** Connects and consumes the greeting. */
-export async function connectWelcomed(url: string): Promise<TestSocket> {
-  const s = await connect(url);
+export async function connectWelcomed(url: string, options: { handshakeTimeout?: number } = {}): Promise<TestSocket> {
+  const s = await connect(url, options);
   const greeting = await s.next();
   if (greeting !== "Welcome!") throw new Error(`expected Welcome!, got ${greeting}`);
   return s;
