@@ -88,7 +88,9 @@ export function findLimit(
     return "ephemeral ports (EADDRNOTAVAIL): spread over more --targets";
   }
   if (/ENOMEM|out of memory|Killed/i.test(reasons)) return "memory";
-  if (/died/.test(serverLog)) return "a server worker died (see the server's log)";
+  // The experiment keeps the server's log to itself: name the death in the server's own words.
+  const died = serverLog.match(/^.*\bdied\b.*$/m);
+  if (died) return `a server worker died: ${died[0].trim()}`;
   if (/ECONNREFUSED/.test(reasons)) return "the server refused connections (ECONNREFUSED)";
   if (!client) return "the client ended without a report";
   if (stalledAfter !== null && client.failed < target - peak) {

@@ -21,6 +21,14 @@ describe("the experiment's limit", () => {
     );
   });
 
+  it("names a server worker's death in the server's own words", () => {
+    const log = "listening on http://0.0.0.0:8080 (bun 1.4.5)\nc512k: worker 7 (pid 4242) died (1); restarting it\n";
+    assert.equal(
+      findLimit(512_000, 491_922, client({ "dropped: close 1006": 19_993 }), log, 120),
+      "a server worker died: c512k: worker 7 (pid 4242) died (1); restarting it",
+    );
+  });
+
   it("is the failures when they account for every missing socket, stall or not", () => {
     const failures = { "connect: Connection ended": 4386, "connect: ECONNRESET": 675 };
     const expected = 'connects failed: 4386 × "connect: Connection ended" (see failures)';
