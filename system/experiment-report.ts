@@ -128,7 +128,13 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
       "CPU over the hold (% of one core)",
       r.cpu.server === null ? "no hold" : `server ${r.cpu.server}%, client ${r.cpu.client}%`,
     ],
-    ["echo round trip, steady (ms)", `p50 ${r.rtt.p50}, p99 ${r.rtt.p99}, p99.9 ${r.rtt.p999}`],
+    [
+      "echo round trip, steady (ms)",
+      // Steady means answered after the ramp: a run interrupted in its ramp has none, not 0 ms.
+      r.rtt.p999 === 0
+        ? "none: no answer came after the ramp"
+        : `p50 ${r.rtt.p50}, p99 ${r.rtt.p99}, p99.9 ${r.rtt.p999}`,
+    ],
     ["handshake (ms)", `p50 ${r.connect.p50}, p99 ${r.connect.p99}, max ${r.connect.max}`],
     ["hold", `${r.holdSeconds} s`],
     [

@@ -1,0 +1,50 @@
+/** The experiment's stdout table: what a figure that was not measured says. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type ExperimentReport, formatExperiment } from "../system/experiment-report.ts";
+
+const report = {
+  runtime: "bun",
+  serverVersion: "1.4.5",
+  clientRuntime: "bun",
+  clientVersion: "1.4.5",
+  websocket: "lean (Bun.connect)",
+  workers: { server: 63, client: 63 },
+  targets: "127.0.0.1-200",
+  env: {},
+  target: 1_000_000,
+  peak: 832_763,
+  failed: 0,
+  mismatched: 0,
+  unanswered: 0,
+  sent: 19_401_854,
+  answered: 19_401_854,
+  rampSeconds: 831.3,
+  acceptRate: 1_002,
+  serverBytesPerSocket: 1_004,
+  heapBytesPerSocket: 61,
+  clientBytesPerSocket: 2_386,
+  kernelBytesPerSocket: 5_120,
+  cpu: { server: null, client: null },
+  rtt: { p50: 0, p99: 0, p999: 0 },
+  connect: { p50: 8.9, p99: 4_214.8, max: 7_917.6 },
+  holdSeconds: 0,
+  tcp: { listenOverflows: 0, synCookiesSent: 0, synRetransmits: 50_267, resetsSent: 0 },
+  limit: "interrupted (Ctrl-C) at 832763 sockets",
+  failures: {},
+  failedAfter: {},
+} as unknown as ExperimentReport;
+
+describe("the experiment's table", () => {
+  it("says a run interrupted in its ramp has no steady round trip and no hold CPU, not 0 ms", () => {
+    const table = formatExperiment(report);
+    assert.match(table, /echo round trip, steady \(ms\)\s*│?\s*none: no answer came after the ramp/);
+    assert.match(table, /CPU over the hold \(% of one core\)\s*│?\s*no hold/);
+  });
+
+  it("gives the percentiles once answers came after the ramp", () => {
+    const held = { ...report, rtt: { p50: 10.6, p99: 69.6, p999: 286.5 }, cpu: { server: 47, client: 46 } };
+    const table = formatExperiment(held as ExperimentReport);
+    assert.match(table, /p50 10\.6, p99 69\.6, p99\.9 286\.5/);
+  });
+});
