@@ -28,6 +28,8 @@ const upgradeWebSocket =
 
 /** How soon a listener that died at the open-file limit tries again. */
 const RELISTEN_MS = 500;
+/** How long a new listener must last to count as accepting again (for the log only). */
+const STEADY_MS = 5_000;
 
 export const adapter: Adapter = {
   runtime: {
@@ -52,7 +54,9 @@ export const adapter: Adapter = {
       let bound = port;
       let closed = false;
       let accepting = true;
+      let generation = 0;
       const listen = () => {
+        const mine = ++generation;
         try {
           Deno.serve({
             hostname,
@@ -61,8 +65,14 @@ export const adapter: Adapter = {
             ...(tls ?? {}),
             onListen: (addr) => {
               bound = addr.port;
-              if (!accepting) console.error(`c512k: deno: accepting again on port ${bound}`);
-              accepting = true;
+              // Said once it has lasted: at the wall a new listener dies at its first connection.
+              if (!accepting) {
+                setTimeout(() => {
+                  if (mine !== generation) return;
+                  accepting = true;
+                  console.error(`c512k: deno: accepting again on port ${bound}`);
+                }, STEADY_MS);
+              }
               // Not server.shutdown(): it closes every WebSocket at once with its own 1001, which
               // would undo the paced close. The core's drain() refuses new sockets instead.
               resolve({ port: bound, close: () => (closed = true, Promise.resolve()) });

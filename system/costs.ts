@@ -9,11 +9,11 @@ export type RuntimeName = "node" | "deno" | "bun";
 /** Kernel memory per TCP socket end (Slab growth at 30,000 loopback connections, 2026-11-27). */
 export const KERNEL_BYTES_PER_SOCKET = 4_742;
 
-/** Server RSS per socket through the Hono app, by runtime (15,000 sockets, 2026-11-27). */
+/** Server RSS per socket through the Hono app, by runtime (15,000 sockets, tenth session, 2026-11-28). */
 export const SERVER_BYTES_PER_SOCKET: Record<RuntimeName, number> = {
-  node: 13_885,
-  deno: 22_897,
-  bun: 1_884,
+  node: 3_871,
+  deno: 17_377,
+  bun: 1_638,
 };
 
 /** The client's WebSocket: the runtime's own class, or ours (`--websocket lean`). */
@@ -30,7 +30,7 @@ export const CLIENT_BYTES_PER_SOCKET: Record<WebSocketKind, Record<RuntimeName, 
 
 /** RSS of one idle process (a server worker, a client worker), by runtime. */
 export const PROCESS_BASELINE_BYTES: Record<RuntimeName, number> = {
-  node: 65 * 2 ** 20,
-  deno: 53 * 2 ** 20,
-  bun: 43 * 2 ** 20,
+  node: 67 * 2 ** 20,
+  deno: 51 * 2 ** 20,
+  bun: 40 * 2 ** 20,
 };
