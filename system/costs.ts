@@ -4,6 +4,8 @@
  * process grows while ramping, so a plan made with them does not come up short.
  */
 
+import type { WebSocketKind } from "../client/options.ts";
+
 export type RuntimeName = "node" | "deno" | "bun";
 
 /** Kernel memory per TCP socket end (Slab growth at 30,000 loopback connections, 2026-11-27). */
@@ -15,9 +17,6 @@ export const SERVER_BYTES_PER_SOCKET: Record<RuntimeName, number> = {
   deno: 17_377,
   bun: 1_638,
 };
-
-/** The client's WebSocket: the runtime's own class, or ours (`--websocket lean`). */
-export type WebSocketKind = "runtime" | "lean";
 
 /**
  * Client RSS per socket, by WebSocket and runtime (dist/client.js, 15,000 sockets): the runtime's

@@ -3,7 +3,8 @@ import { useColor } from "./color.ts";
 import os from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import type { RuntimeName, WebSocketKind } from "./costs.ts";
+import { WEBSOCKET_KINDS, type WebSocketKind } from "../client/options.ts";
+import type { RuntimeName } from "./costs.ts";
 import { diagnose, formatDiagnosis } from "./doctor.ts";
 import { readMachine } from "./machine.ts";
 
@@ -47,7 +48,7 @@ for (const [flag, v] of [["--server", values.server], ["--client", values.client
     process.exit(2);
   }
 }
-if (values.websocket !== "runtime" && values.websocket !== "lean") {
+if (!(WEBSOCKET_KINDS as readonly string[]).includes(values.websocket!)) {
   console.error(`c512k doctor: --websocket must be runtime or lean, got "${values.websocket}"\n${USAGE}`);
   process.exit(2);
 }

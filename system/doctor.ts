@@ -9,8 +9,8 @@ import {
   PROCESS_BASELINE_BYTES,
   type RuntimeName,
   SERVER_BYTES_PER_SOCKET,
-  type WebSocketKind,
 } from "./costs.ts";
+import type { WebSocketKind } from "../client/options.ts";
 import { socketsPerWorker } from "./limits.ts";
 import type { Machine } from "./machine.ts";
 
