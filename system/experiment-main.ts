@@ -32,7 +32,8 @@ const USAGE = `usage: npm run experiment -- [options]
   --server-workers N    (default auto: enough for --connections)
   --client-workers N    (default auto)
   --stall S             give up the ramp after S seconds without a new socket (default 30)
-  --out FILE            the JSON report (default results/experiment-RUNTIME-N-TIME.json)
+  --out FILE            the JSON report (default results/experiment-RUNTIME-N-TIME.json); the
+                        server's log goes beside it, FILE less .json plus .server.log
   --json                print the report as one JSON object instead of the table`;
 
 /** Environment variables that tune a runtime: the report names them, as they change the figures. */
@@ -318,6 +319,13 @@ const out = values.out ??
   `${ROOT}results/experiment-${values.runtime}-${connections}-${result.date.replace(/[:.]/g, "-")}.json`;
 mkdirSync(out.replace(/\/[^/]*$/, "") || ".", { recursive: true });
 writeFileSync(out, JSON.stringify({ ...result, samples }, null, 2));
+// The server's own words (workers that died and why, refusals) beside the report, not only in memory.
+const serverLog = `${out.replace(/\.json$/, "")}.server.log`;
+writeFileSync(serverLog, server.output());
 const color = useColor();
-console.log(values.json ? JSON.stringify(result) : `${formatExperiment(result, { color })}\nreport: ${out}`);
+console.log(
+  values.json
+    ? JSON.stringify(result)
+    : `${formatExperiment(result, { color })}\nreport: ${out}\nserver log: ${serverLog}`,
+);
 process.exit(result.limit === null && result.failed === 0 && result.mismatched === 0 ? 0 : 1);

@@ -76,6 +76,10 @@ describe("experiment", () => {
       }
       const saved = JSON.parse(readFileSync(out, "utf8"));
       assert.equal(saved.peak, 6000);
+      // The server's log beside the report: its start line and its workers' count.
+      const serverLog = readFileSync(join(dir, "report.server.log"), "utf8");
+      assert.match(serverLog, /^listening on http:\/\//m);
+      assert.match(serverLog, /^\d+ workers? /m);
       assert.ok(saved.samples.length > 0);
       const port = Number(child.output().match(/server on node at http:\/\/127\.0\.0\.1:(\d+)/)![1]);
       assert.ok(await refused(port), "the server is gone");
