@@ -49,7 +49,9 @@ for (const [flag, v] of [["--server", values.server], ["--client", values.client
   }
 }
 if (!(WEBSOCKET_KINDS as readonly string[]).includes(values.websocket!)) {
-  console.error(`c512k doctor: --websocket must be runtime or lean, got "${values.websocket}"\n${USAGE}`);
+  console.error(
+    `c512k doctor: --websocket must be ${WEBSOCKET_KINDS.join(" or ")}, got "${values.websocket}"\n${USAGE}`,
+  );
   process.exit(2);
 }
 if (!Number.isInteger(endpoints) || endpoints < 1) {

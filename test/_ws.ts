@@ -10,11 +10,12 @@ export interface TestSocket {
   closed: Promise<number>;
 }
 
-/** `handshakeTimeout` (ms): a connect that waits longer fails, as where a full server never accepts it. */
-export async function connect(
-  url: string,
-  { handshakeTimeout }: { handshakeTimeout?: number } = {},
-): Promise<TestSocket> {
+export interface ConnectOptions {
+  /** ms: a connect that waits longer fails, as where a full server never accepts it. */
+  handshakeTimeout?: number;
+}
+
+export async function connect(url: string, { handshakeTimeout }: ConnectOptions = {}): Promise<TestSocket> {
   const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout });
   const queue: string[] = [];
   const waiters: ((m: string) => void)[] = [];
@@ -36,7 +37,7 @@ export async function connect(
 }
 
 /** Connects and consumes the greeting. */
-export async function connectWelcomed(url: string, options: { handshakeTimeout?: number } = {}): Promise<TestSocket> {
+export async function connectWelcomed(url: string, options: ConnectOptions = {}): Promise<TestSocket> {
   const s = await connect(url, options);
   const greeting = await s.next();
   if (greeting !== "Welcome!") throw new Error(`expected Welcome!, got ${greeting}`);
