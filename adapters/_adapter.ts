@@ -13,6 +13,8 @@ export interface ServeOptions {
   maxPayload: number;
   /** Share the port with the other workers (SO_REUSEPORT), where the runtime shares that way. */
   reusePort: boolean;
+  /** Workers sharing the port, this one included: sizes a listening socket they all share. */
+  workers: number;
   /** Seconds a connection may take to send its request headers; 0 = no bound. */
   handshakeTimeout: number;
   /** Seconds of silence after which a socket is pinged, then closed if still silent; 0 = never. */

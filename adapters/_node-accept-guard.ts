@@ -17,6 +17,18 @@ export interface AcceptBounds {
   checkMs: number;
 }
 
+/** Node's own accept queue for a listening socket (net.Server.listen's default backlog). */
+const NODE_BACKLOG = 511;
+
+/**
+ * The accept queue to ask for on a port `workers` cluster workers share. Bun's and Deno's
+ * workers each listen on a socket of their own (reusePort) with a queue of ~511 each; Node's
+ * share one, which at its default held 1/33 of theirs at 33 workers and overflowed through a
+ * 512,000 ramp (86,159 overflows, 337 failed connects). So it holds what theirs hold together;
+ * the kernel caps it at net.core.somaxconn (doctor says how to raise that).
+ */
+export const sharedBacklog = (workers: number): number => NODE_BACKLOG * Math.max(1, workers);
+
 /** Bounds for a process that may open `limit` files: a few dozen are its own (stdio, IPC, epoll, listeners). */
 export function acceptBounds(limit: number): AcceptBounds {
   const high = Math.max(1, limit - 64);
@@ -31,9 +43,15 @@ export function acceptBounds(limit: number): AcceptBounds {
  */
 const connections = (server: Server): number => (server as unknown as { _connections: number })._connections;
 
-interface Listener {
-  hostname: string;
+/** Where and how a watched server listens, to listen again the same way. */
+export interface ListenAt {
+  host: string;
   port: number;
+  backlog: number;
+}
+
+interface Listener {
+  at: ListenAt;
   onConnection(): void;
   onError(err: Error): void;
 }
@@ -60,18 +78,17 @@ export class AcceptGuard {
     return n;
   }
 
-  /** Watches `server`, listening on `hostname`:`port`. The returned stop() ends it, before a real close. */
-  watch(server: Server, hostname: string, port: number): { stop(): void } {
+  /** Watches `server`, listening `at`. The returned stop() ends it, before a real close. */
+  watch(server: Server, at: ListenAt): { stop(): void } {
     const listener: Listener = {
-      hostname,
-      port,
+      at,
       onConnection: () => {
         if (!this.#paused && this.open() >= this.#bounds.high) this.#pause();
       },
       // A failed listen again (the port taken meanwhile) must not end the worker: it is tried again.
       onError: (err) => {
         console.error(
-          `c512k: ${server.listening ? "server error" : `listening on ${hostname}:${port} failed`}: ${err.message}`,
+          `c512k: ${server.listening ? "server error" : `listening on ${at.host}:${at.port} failed`}: ${err.message}`,
         );
         if (!server.listening && !this.#paused) this.#pause();
       },
@@ -102,6 +119,6 @@ export class AcceptGuard {
     this.#paused = false;
     clearInterval(this.#timer);
     // The same port: with port 0 a new listen would get another.
-    for (const [server, { hostname, port }] of this.#servers) if (!server.listening) server.listen(port, hostname);
+    for (const [server, { at }] of this.#servers) if (!server.listening) server.listen(at);
   }
 }

@@ -90,6 +90,7 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
     port: 0,
     maxPayload: 1024,
     reusePort: false,
+    workers: 1,
     handshakeTimeout: 10,
     idleTimeout: 0,
   });

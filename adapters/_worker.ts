@@ -38,6 +38,7 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
         port,
         maxPayload: options.maxPayload,
         reusePort: true,
+        workers: options.workers,
         handshakeTimeout: options.handshakeTimeout,
         idleTimeout: options.idleTimeout,
         tls: options.tls,

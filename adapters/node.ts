@@ -1,5 +1,5 @@
 /** Node adapter: @hono/node-server 2 for HTTP, `ws` for WebSockets (see _node-websocket.ts for why not its helper). */
-import { serve as serveNode } from "@hono/node-server";
+import { createAdaptorServer } from "@hono/node-server";
 import cluster from "node:cluster";
 import { createServer as createHttpsServer } from "node:https";
 import type { Server } from "node:http";
@@ -8,7 +8,7 @@ import process from "node:process";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Adapter } from "./_adapter.ts";
 import { processMemory, wrongRuntime } from "./_adapter.ts";
-import { acceptBounds, AcceptGuard } from "./_node-accept-guard.ts";
+import { acceptBounds, AcceptGuard, sharedBacklog } from "./_node-accept-guard.ts";
 import { routeUpgrades, upgradeWebSocket } from "./_node-websocket.ts";
 import { withYoungGeneration } from "./_node-young-generation.ts";
 import { collectGarbage } from "./_v8-gc.ts";
@@ -58,7 +58,7 @@ export const adapter: Adapter = {
   upgradeWebSocket,
   // ws takes version 8 too, and answers a refusal itself, not through the app.
   upgradeChecksHandshake: false,
-  serve(app, { hostname, port, maxPayload, handshakeTimeout, idleTimeout, tls }) {
+  serve(app, { hostname, port, maxPayload, workers, handshakeTimeout, idleTimeout, tls }) {
     // maxPayload makes ws refuse an oversized frame from its header, before buffering it (1009).
     // clientTracking off: the core's registry already tracks open sockets, one Set is enough.
     const wss = new WebSocketServer({
@@ -77,22 +77,25 @@ export const adapter: Adapter = {
     const server_ = tls
       ? { createServer: createHttpsServer, serverOptions: { ...bounds, cert: tls.cert, key: tls.key } }
       : { serverOptions: bounds };
+    // Listened on here, not through the helper's serve(), for the accept queue's length.
+    const backlog = sharedBacklog(workers);
     return new Promise((resolve, reject) => {
-      const server = serveNode(
-        { fetch: app.fetch, hostname, port, ...server_ },
-        (info: AddressInfo) => {
-          const guard = cluster.isWorker ? acceptGuard().watch(server as Server, hostname, info.port) : undefined;
-          resolve({
-            port: info.port,
-            close: () => {
-              guard?.stop();
-              return new Promise<void>((done) => server.close(() => done()));
-            },
-          });
-        },
-      );
+      const server = createAdaptorServer({ fetch: app.fetch, ...server_ }) as Server;
       server.once("error", reject);
-      routeUpgrades(server as Server, wss, app.fetch);
+      routeUpgrades(server, wss, app.fetch);
+      server.listen({ port, host: hostname, backlog }, () => {
+        const bound = (server.address() as AddressInfo).port;
+        const guard = cluster.isWorker
+          ? acceptGuard().watch(server, { host: hostname, port: bound, backlog })
+          : undefined;
+        resolve({
+          port: bound,
+          close: () => {
+            guard?.stop();
+            return new Promise<void>((done) => server.close(() => done()));
+          },
+        });
+      });
     });
   },
   // Node 20 cannot set SO_REUSEPORT, so workers are cluster workers. Cluster's default hands

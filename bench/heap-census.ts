@@ -67,6 +67,7 @@ if (values.layer === "raw") {
     port: 0,
     maxPayload: 65536,
     reusePort: false,
+    workers: 1,
     handshakeTimeout: 10,
     idleTimeout: 0,
   });

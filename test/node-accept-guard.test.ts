@@ -3,9 +3,11 @@
  * the others take the connections, so no worker reaches EMFILE (where libuv would accept and drop).
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, it } from "node:test";
-import { acceptBounds } from "../adapters/_node-accept-guard.ts";
+import { acceptBounds, sharedBacklog } from "../adapters/_node-accept-guard.ts";
 import { freePort, start, waitFor } from "./_process.ts";
 import { serverEntry } from "./_runtimes.ts";
 import { startServer, statsUntil } from "./_server.ts";
@@ -55,9 +57,23 @@ describe("Node workers near their open-file limit", () => {
       sockets.push(...await Promise.all(Array.from({ length: 40 }, () => connectWelcomed(server.wsUrl))));
       s = await statsUntil(server.url, (s) => s.connections.open === sockets.length);
       assert.equal(s.connections.open, sockets.length);
+      // Listening again after a pause keeps the shared accept queue's length.
+      assert.deepEqual(acceptQueues(new URL(server.url).port), [sharedBacklog(2)]);
     } finally {
       for (const t of sockets) t.ws.terminate();
       await server.stop("SIGKILL");
+    }
+  });
+
+  it("the workers' one shared listening socket queues for accept what one per worker would", async () => {
+    const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8"));
+    const server = await startServer("node", ["--workers", "3"]);
+    try {
+      // 511 is Node's default for one socket, and what each Bun or Deno worker gets on its own.
+      assert.equal(sharedBacklog(3), 3 * 511);
+      assert.deepEqual(acceptQueues(new URL(server.url).port), [Math.min(3 * 511, somaxconn)]);
+    } finally {
+      await server.stop();
     }
   });
 
@@ -97,6 +113,16 @@ describe("Node workers near their open-file limit", () => {
     }
   });
 });
+
+/**
+ * The accept queue's length of every listening socket on `port`, as `ss` reads it from the
+ * kernel (Send-Q, for a listening socket: the backlog it was given, after somaxconn).
+ * /proc/net/tcp shows only how many wait now.
+ */
+function acceptQueues(port: string): number[] {
+  const out = execFileSync("ss", ["-Hltn", `sport = :${port}`], { encoding: "utf8" });
+  return out.trim().split("\n").filter(Boolean).map((line) => Number(line.trim().split(/\s+/)[2]));
+}
 
 /** Two free ports in a row, for --ports A-B. */
 async function freePortPair(): Promise<number> {

@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
 import { collectGarbage } from "../../adapters/_v8-gc.ts";
 import { gcTimed } from "../../adapters/_gc-timed.ts";
+import { sharedBacklog } from "../../adapters/_node-accept-guard.ts";
 
 const port = Number(process.argv[2] ?? 8080);
 const workers = Number(process.argv[3] ?? 1);
@@ -41,9 +42,9 @@ function serve(): void {
     if (req.url !== "/ws") return socket.destroy();
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
+  // The same accept queue as the Hono server's workers ask for on their shared port.
   server.listen(
-    port,
-    "0.0.0.0",
+    { port, host: "0.0.0.0", backlog: sharedBacklog(workers) },
     () => console.log(`listening on http://0.0.0.0:${port} (raw node ${process.versions.node}, pid ${process.pid})`),
   );
   // As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.
