@@ -62,6 +62,8 @@ export class ClientRecorder implements Recorder {
   readonly connectTime = histogram();
   /** Every socket of this process has opened or failed: the ramp is over. */
   steady = false;
+  /** When it was (performance.now()). */
+  #steadyAt = Infinity;
 
   /** The sockets this process opens, to know when its ramp is over. */
   readonly target: number;
@@ -71,7 +73,10 @@ export class ClientRecorder implements Recorder {
   }
 
   #checkSteady(): void {
-    if (!this.steady && this.openedCount + this.failedCount >= this.target) this.steady = true;
+    if (!this.steady && this.openedCount + this.failedCount >= this.target) {
+      this.steady = true;
+      this.#steadyAt = performance.now();
+    }
   }
 
   connecting(): void {
@@ -121,7 +126,9 @@ export class ClientRecorder implements Recorder {
   answered(ms: number): void {
     this.answeredCount++;
     this.rtt.recordValue(toUs(ms));
-    if (this.steady) this.rttSteady.recordValue(toUs(ms));
+    // Sent at steady state, not merely answered then: an answer held up by the ramp (a server
+    // busy accepting) is the ramp's, and it reached the steady figures when it came late.
+    if (performance.now() - ms >= this.#steadyAt) this.rttSteady.recordValue(toUs(ms));
   }
 
   mismatched(expected: string, got: unknown): void {

@@ -54,7 +54,7 @@ export interface ClientReport {
   unanswered: number;
   /** Echo round trip over the whole run, ramp included. */
   rtt: Percentiles;
-  /** Echo round trip once every socket of a process had opened (or failed): the steady state. */
+  /** Echo round trip of messages sent once every socket of a process had opened (or failed): the steady state. */
   rttSteady: Percentiles;
   /** Handshake time. */
   connect: Percentiles;

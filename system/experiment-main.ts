@@ -305,6 +305,7 @@ const result: ExperimentReport = {
   kernelBytesPerSocket: Math.round(perSocket(samples, (s) => s.slabBytes) / 2),
   cpu,
   rtt: { p50: report?.rttSteady.p50 ?? 0, p99: report?.rttSteady.p99 ?? 0, p999: report?.rttSteady.p999 ?? 0 },
+  rttWholeRun: report?.rtt ?? { p50: 0, p99: 0, p999: 0, max: 0 },
   connect: { p50: report?.connect.p50 ?? 0, p99: report?.connect.p99 ?? 0, max: report?.connect.max ?? 0 },
   holdSeconds: Math.round(holdWall),
   tcp,

@@ -53,8 +53,10 @@ export interface ExperimentReport {
   kernelBytesPerSocket: number;
   /** Percent of one core, averaged over the hold; null when the hold was too short to tell. */
   cpu: { server: number | null; client: number | null };
-  /** Echo round trip once the ramp was over, ms. */
+  /** Echo round trip of messages sent once the ramp was over, ms. */
   rtt: { p50: number; p99: number; p999: number };
+  /** Echo round trip of every message, the ramp's included, ms: a server that answers late while it accepts shows here. */
+  rttWholeRun: { p50: number; p99: number; p999: number; max: number };
   /** WebSocket handshake time during the ramp, ms. */
   connect: { p50: number; p99: number; max: number };
   holdSeconds: number;
@@ -130,10 +132,14 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
     ],
     [
       "echo round trip, steady (ms)",
-      // Steady means answered after the ramp: a run interrupted in its ramp has none, not 0 ms.
+      // Steady means sent after the ramp: a run interrupted in its ramp has none, not 0 ms.
       r.rtt.p999 === 0
-        ? "none: no answer came after the ramp"
+        ? "none: no message sent after the ramp was answered"
         : `p50 ${r.rtt.p50}, p99 ${r.rtt.p99}, p99.9 ${r.rtt.p999}`,
+    ],
+    [
+      "echo round trip, whole run (ms)",
+      `p50 ${r.rttWholeRun.p50}, p99 ${r.rttWholeRun.p99}, p99.9 ${r.rttWholeRun.p999}, max ${r.rttWholeRun.max}`,
     ],
     ["handshake (ms)", `p50 ${r.connect.p50}, p99 ${r.connect.p99}, max ${r.connect.max}`],
     ["hold", `${r.holdSeconds} s`],

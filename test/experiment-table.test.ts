@@ -27,6 +27,7 @@ const report = {
   kernelBytesPerSocket: 5_120,
   cpu: { server: null, client: null },
   rtt: { p50: 0, p99: 0, p999: 0 },
+  rttWholeRun: { p50: 12.1, p99: 480.2, p999: 1_204.5, max: 9_876.5 },
   connect: { p50: 8.9, p99: 4_214.8, max: 7_917.6 },
   holdSeconds: 0,
   tcp: { listenOverflows: 0, synCookiesSent: 0, synRetransmits: 50_267, resetsSent: 0 },
@@ -38,7 +39,7 @@ const report = {
 describe("the experiment's table", () => {
   it("says a run interrupted in its ramp has no steady round trip and no hold CPU, not 0 ms", () => {
     const table = formatExperiment(report);
-    assert.match(table, /echo round trip, steady \(ms\)\s*│?\s*none: no answer came after the ramp/);
+    assert.match(table, /echo round trip, steady \(ms\)\s*│?\s*none: no message sent after the ramp was answered/);
     assert.match(table, /CPU over the hold \(% of one core\)\s*│?\s*no hold/);
   });
 
@@ -46,5 +47,10 @@ describe("the experiment's table", () => {
     const held = { ...report, rtt: { p50: 10.6, p99: 69.6, p999: 286.5 }, cpu: { server: 47, client: 46 } };
     const table = formatExperiment(held as ExperimentReport);
     assert.match(table, /p50 10\.6, p99 69\.6, p99\.9 286\.5/);
+  });
+
+  it("gives the whole run's round trip beside the steady one: answers the ramp held up", () => {
+    const table = formatExperiment(report);
+    assert.match(table, /echo round trip, whole run \(ms\)\s*│?\s*p50 12\.1, p99 480\.2, p99\.9 1204\.5, max 9876\.5/);
   });
 });
