@@ -11,7 +11,11 @@ interface BunServer {
   readonly port: number;
   upgrade(request: Request, options?: { data?: unknown }): boolean;
   readonly hostname: string;
+  /** Stops listening; the promise settles once every connection has closed. */
   stop(closeActiveConnections?: boolean): Promise<void>;
+  /** Open WebSockets, and HTTP requests in flight (upgrades among them). */
+  readonly pendingWebSockets: number;
+  readonly pendingRequests: number;
 }
 
 declare const Bun: {

@@ -7,15 +7,7 @@
  */
 import { type Server } from "node:net";
 import net from "node:net";
-
-export interface AcceptBounds {
-  /** Connections at which this process stops accepting. */
-  high: number;
-  /** Connections below which it accepts again. */
-  low: number;
-  /** How often a paused process looks again. */
-  checkMs: number;
-}
+import type { AcceptBounds } from "./_accept-bounds.ts";
 
 /** Node's own accept queue for a listening socket (net.Server.listen's default backlog). */
 const NODE_BACKLOG = 511;
@@ -28,12 +20,6 @@ const NODE_BACKLOG = 511;
  * the kernel caps it at net.core.somaxconn (doctor says how to raise that).
  */
 export const sharedBacklog = (workers: number): number => NODE_BACKLOG * Math.max(1, workers);
-
-/** Bounds for a process that may open `limit` files: a few dozen are its own (stdio, IPC, epoll, listeners). */
-export function acceptBounds(limit: number): AcceptBounds {
-  const high = Math.max(1, limit - 64);
-  return { high, low: Math.max(0, high - 64), checkMs: 500 };
-}
 
 /**
  * net.Server's own count of its open connections, read at once. getConnections() gives the same
