@@ -40,7 +40,7 @@ describe("mid scale", () => {
           // Both took a share, and neither went past its open-file limit (less the files a process
           // keeps for itself): no EMFILE. Not the 80% that --workers auto plans for: this test
           // forces 2 workers, 15,000 each on average, and Node's workers do not split evenly (a
-          // Node worker stops accepting at this bound: _node-accept-guard.ts).
+          // Node or Bun worker stops accepting at this bound: _accept-bounds.ts).
           const bound = openFileLimit() - 64;
           assert.ok(
             w.connections.peak > 0 && w.connections.peak <= bound,

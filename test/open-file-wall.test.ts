@@ -25,7 +25,7 @@ describe("a worker at its open-file limit", () => {
         const before = await statsUntil(server.url, (s) => s.workers[0]?.memory.rss > 0);
         const results: PromiseSettledResult<TestSocket>[] = [];
         for (let i = 0; i < OFFERED; i += 50) {
-          // Bun keeps listening at the wall, so a connect beyond it waits in the kernel's queue.
+          // A connect the kernel queued for a worker as it stopped listening waits, then fails.
           const attempts = Array.from({ length: 50 }, () => connectWelcomed(server.wsUrl, { handshakeTimeout: 5_000 }));
           results.push(...await Promise.allSettled(attempts));
         }
