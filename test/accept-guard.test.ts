@@ -125,6 +125,46 @@ function guardTests(runtime: RuntimeName): void {
   });
 }
 
+describe("the raw Node baseline (bench/raw/node.ts)", () => {
+  it('has the same guard: its workers stop at the same bound, so "vs raw" is no cost of the guard\'s', async () => {
+    const port = await freePort();
+    const child = start([
+      "prlimit",
+      `--nofile=${FILES}`,
+      process.execPath,
+      "--import",
+      "tsx",
+      "bench/raw/node.ts",
+      String(port),
+      "2",
+    ]);
+    const sockets: TestSocket[] = [];
+    try {
+      await waitFor(child, /listening on[\s\S]*listening on/);
+      const offered = 2 * high + 60;
+      const results: PromiseSettledResult<TestSocket>[] = [];
+      for (let i = 0; i < offered; i += 50) {
+        const n = Math.min(50, offered - i);
+        results.push(
+          ...await Promise.allSettled(Array.from({ length: n }, () => connectWelcomed(`ws://127.0.0.1:${port}/ws`))),
+        );
+      }
+      for (const r of results) if (r.status === "fulfilled") sockets.push(r.value);
+      // Unguarded, each worker filled to its wall (~2 × 280 here), then dropped what it accepted.
+      assert.ok(sockets.length <= 2 * high, `${sockets.length} sockets open, more than 2 × ${high}`);
+      assert.ok(sockets.length > 2 * low, `only ${sockets.length} sockets open`);
+      for (const [i, t] of sockets.slice(0, 10).entries()) {
+        t.ws.send(`held ${i}`);
+        assert.equal(await t.next(), `HELD ${i}`);
+      }
+    } finally {
+      for (const t of sockets) t.ws.terminate();
+      child.proc.kill("SIGKILL");
+      await child.exited;
+    }
+  });
+});
+
 describe("node workers' shared listening socket", () => {
   it("queues for accept what one socket per worker would", async () => {
     const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8"));
