@@ -108,7 +108,7 @@ function guardTests(runtime: RuntimeName): void {
       for (const r of results) if (r.status === "fulfilled") sockets.push(r.value);
       assert.ok(
         sockets.length <= PEAK_AT_MOST[runtime],
-        `${sockets.length} sockets open in one worker, more than ${high}`,
+        `${sockets.length} sockets open in one worker, more than ${PEAK_AT_MOST[runtime]}`,
       );
       assert.ok(sockets.length > low, `only ${sockets.length} sockets open`);
       assert.doesNotMatch(child.output(), /EMFILE|too many open files/i);
