@@ -148,7 +148,9 @@ figcaption { font-weight: 600; margin-bottom: 4px; }
     Math.round(m.machine.memoryBytes / 2 ** 30)
   } GiB, Linux ${esc(m.machine.kernel)}, open files ${m.machine.openFiles} · ${
     Object.entries(m.versions).map(([k, v]) => `${k} ${esc(v)}`).join(", ")
-  } · client on ${esc(m.clientRuntime)}${m.runs > 1 ? ` · every figure the median of ${m.runs} runs` : ""}</p>
+  } · client on ${esc(m.clientRuntime)} (${esc(m.clientWebsocket)})${
+    m.runs > 1 ? ` · every figure the median of ${m.runs} runs` : ""
+  }</p>
 <h2>Servers</h2>
 <table id="servers"><thead><tr><th>server</th><th>RSS/socket (KB)</th><th>heap/socket (KB)</th><th>accepts/s</th><th>CPU s per 10k accepts</th><th>CPU % steady</th><th>rtt p50 / p99 / p99.9 (ms)</th><th>start-up (ms)</th><th>errors</th></tr></thead>
 <tbody>

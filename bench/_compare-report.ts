@@ -13,6 +13,8 @@ export interface MemorySample {
 export interface ServerFigures {
   /** e.g. "bun hono", "node raw", "deno hono tls" */
   name: string;
+  /** The WebSocket the loading client said it used. */
+  clientWebsocket: string;
   runtime: "node" | "deno" | "bun";
   version: string;
   layer: "hono" | "raw";
@@ -115,6 +117,8 @@ export interface CompareReport {
     clientWorkers: number;
     clientConnections: number;
     clientRuntime: string;
+    /** The loading client's WebSocket, in the client's own words ("lean (Bun.connect)", "Bun's WebSocket"). */
+    clientWebsocket: string;
     machine: { cpu: string; cores: number; memoryBytes: number; kernel: string; openFiles: number };
     versions: Record<string, string>;
   };
@@ -137,7 +141,7 @@ export function formatMarkdown(r: CompareReport): string {
     `\`${r.meta.command}\` on ${r.meta.machine.cpu}, ${r.meta.machine.cores} cores, ` +
     `${Math.round(r.meta.machine.memoryBytes / 2 ** 30)} GiB, Linux ${r.meta.machine.kernel}, ` +
     `open files ${r.meta.machine.openFiles}; ${r.meta.serverWorkers} process(es) per server, client on ` +
-    `${r.meta.clientRuntime} in ${r.meta.clientWorkers}; load generators measured at ` +
+    `${r.meta.clientRuntime} (${r.meta.clientWebsocket}) in ${r.meta.clientWorkers}; load generators measured at ` +
     `${r.meta.clientConnections} sockets, one process each.`,
     "",
     "| server | RSS/socket (KB) | vs raw | heap/socket (KB) | accepts/s | vs raw | CPU s per 10k accepts | CPU % steady | rtt p50 / p99 / p99.9 (ms) | start-up (ms) | errors |",

@@ -10,6 +10,7 @@
  */
 import type { ClientReport } from "../src/client-report.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
+import type { WebSocketKind } from "../client/options.ts";
 import { slope } from "../system/fit.ts";
 import { cpuSeconds, openFileCount, processTree } from "../system/proc.ts";
 import { type Child, freePort, start, waitFor } from "../test/_process.ts";
@@ -29,6 +30,8 @@ export interface ServerPlan {
   clientWorkers: number;
   /** The runtime that runs the client. */
   client: RuntimeName;
+  /** The client's WebSocket: the runtime's own, or the lean one. */
+  websocket: WebSocketKind;
   /** Where the client fetches its scenario when the server has none (raw): a Hono server's URL. */
   scenarioHost: string;
 }
@@ -146,7 +149,7 @@ function startClient(plan: ServerPlan, server: Running): Child {
     server.url,
     ...server.clientArgs,
     ...["--connections", String(plan.connections), "--rate", "100000", "--max-pending", "1000"],
-    ...["--workers", String(plan.clientWorkers)],
+    ...["--workers", String(plan.clientWorkers), "--websocket", plan.websocket],
     ...["--targets", `127.0.0.1-${addresses}`, "--json"],
   ]);
 }
@@ -286,6 +289,7 @@ export async function measureServer(plan: ServerPlan): Promise<ServerFigures> {
   const rtt = memory.report.rttSteady;
   return {
     name: serverName(plan.runtime, plan.layer, Boolean(plan.tls)),
+    clientWebsocket: memory.report.websocket,
     runtime: plan.runtime,
     version: speed.server.version,
     layer: plan.layer,

@@ -38,6 +38,8 @@ const USAGE = `usage: npm run compare -- [options]
   --client-websockets LIST  the load generators' WebSocket clients: runtime, lean or both
                       (default runtime,lean)
   --client R          the client runtime that loads every server (default bun: the lightest)
+  --client-websocket KIND  its WebSocket client: runtime or lean (default runtime; lean takes a
+                      third of the memory per socket, for the largest counts)
   --connections N     sockets per server (default 15000; at most ${socketsPerWorker()} per process here,
                       so past that give both of the flags below)
   --server-workers N  server processes: the Hono server's --workers, or N raw servers sharing a port
@@ -64,6 +66,7 @@ try {
       tls: { type: "boolean", default: false },
       clients: { type: "string", default: RUNTIMES.join(",") },
       client: { type: "string", default: "bun" },
+      "client-websocket": { type: "string", default: "runtime" },
       "client-websockets": { type: "string", default: "runtime,lean" },
       "client-connections": { type: "string" },
       connections: { type: "string", default: "15000" },
@@ -92,6 +95,7 @@ const runtimes = list("runtimes", values.runtimes, RUNTIMES);
 const layers = list("layers", values.layers, ["hono", "raw"] as const);
 const clients = list("clients", values.clients, RUNTIMES);
 const [clientRuntime] = list("client", values.client, RUNTIMES);
+const [clientWebsocket] = list("client-websocket", values["client-websocket"], WEBSOCKET_KINDS);
 const clientWebsockets = list("client-websockets", values["client-websockets"], WEBSOCKET_KINDS);
 /** A whole number from `min` to `max`, or exit 2 saying so (`why` explains the bound). */
 const whole = (flag: string, text: string | undefined, min: number, max: number, why = "") => {
@@ -159,6 +163,7 @@ for (let run = 1; run <= runs; run++) {
         serverWorkers,
         clientWorkers,
         client: clientRuntime,
+        websocket: clientWebsocket,
         scenarioHost,
       }),
     );
@@ -187,6 +192,7 @@ const report: CompareReport = {
     clientWorkers,
     clientConnections,
     clientRuntime: `${clientRuntime} ${versions[clientRuntime] ?? ""}`.trim(),
+    clientWebsocket: servers[0]?.clientWebsocket ?? clientWebsocket,
     machine: {
       cpu: os.cpus()[0]?.model ?? "unknown",
       cores: os.availableParallelism?.() ?? os.cpus().length,

@@ -180,6 +180,7 @@ describe("npm run compare --runs", () => {
     const result = await run(
       [
         ...["npm", "run", "compare", "--", "--runtimes", "bun", "--clients", "none", "--runs", "3"],
+        ...["--client-websocket", "lean"],
         // Not 1,000: raw Bun accepted those within one 10 ms CPU tick of /proc, and measured 0 s.
         ...["--connections", "3000", "--hold", "1", "--out", out],
       ],
@@ -188,6 +189,10 @@ describe("npm run compare --runs", () => {
     assert.equal(result.code, 0, result.output);
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as CompareReport;
     assert.equal(report.meta.runs, 3);
+    // The loading client said it was the lean one, and the report says so.
+    assert.match(report.meta.clientWebsocket, /^lean/);
+    for (const s of report.servers) assert.match(s.clientWebsocket, /^lean/, s.name);
+    assert.match(readFileSync(join(out, "report.md"), "utf8"), /client on bun [\d.]+ \(lean/);
     assert.deepEqual(report.servers.map((s) => s.name), ["bun hono", "bun raw"]);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
     for (const s of report.servers) {
