@@ -49,6 +49,14 @@ interface Member {
 }
 
 /**
+ * How long a process may take to answer. Deno's workers, accepting at 384,000 of 512,000, let
+ * 30 s pass without answering (their open sockets wait unread as long: "512,000 on Deno"), which
+ * ended a whole compare; each answer carries its own open count, so a late one is a point at
+ * the count it was taken, not a wrong one.
+ */
+const MEMORY_WAIT_MS = 180_000;
+
+/**
  * Asks every member for its memory after GC (SIGUSR2) and sums the answers: a Hono server's
  * workers all answer on the supervisor's output, each raw server on its own.
  */
@@ -58,13 +66,20 @@ async function memorySample(members: Member[]): Promise<MemorySample> {
   const answers = await Promise.all([...byChild].map(async ([child, pids]) => {
     const seen = [...child.output().matchAll(MEMORY_LINE)].length;
     for (const pid of pids) process.kill(pid, "SIGUSR2");
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(20)) {
+    const asked = Date.now();
+    for (const deadline = asked + MEMORY_WAIT_MS; Date.now() < deadline; await sleep(20)) {
       const lines = [...child.output().matchAll(MEMORY_LINE)];
       if (lines.length >= seen + pids.length) {
+        const ms = Date.now() - asked;
+        if (ms > 30_000) {
+          console.error(`c512k compare: pids ${pids.join(", ")} answered for their memory after ${ms / 1000} s`);
+        }
         return lines.slice(seen, seen + pids.length).map((l) => JSON.parse(l[1]) as MemorySample);
       }
     }
-    throw new Error(`no memory line from pids ${pids.join(", ")} within 30 s:\n${child.output().slice(-2000)}`);
+    throw new Error(
+      `no memory line from pids ${pids.join(", ")} within ${MEMORY_WAIT_MS / 1000} s:\n${child.output().slice(-2000)}`,
+    );
   }));
   return answers.flat().reduce((a, b) => ({
     open: a.open + b.open,
