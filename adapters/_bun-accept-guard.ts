@@ -67,8 +67,13 @@ export class BunAcceptGuard {
 
   #resumeWhenBelow(): void {
     if (this.open() >= this.#bounds.low) return;
+    // A stopped server with nothing left is forgotten; one listening again (a port that did, when
+    // another failed) stays, empty or not.
+    const listening = new Set(this.#ports.filter((p) => p.listening).map((p) => p.current));
     for (const server of this.#servers) {
-      if (server.pendingWebSockets + server.pendingRequests === 0) this.#servers.delete(server);
+      if (!listening.has(server) && server.pendingWebSockets + server.pendingRequests === 0) {
+        this.#servers.delete(server);
+      }
     }
     try {
       for (const port of this.#ports) {
