@@ -38,13 +38,7 @@ function guardTests(runtime: RuntimeName): void {
     try {
       // More than both workers may hold, in bursts that arrive faster than a worker checks.
       const offered = 2 * high + 60;
-      const results: PromiseSettledResult<TestSocket>[] = [];
-      for (let i = 0; i < offered; i += 50) {
-        const n = Math.min(50, offered - i);
-        // A connect left waiting in a full worker's queue fails at this timeout, not at once.
-        const attempts = Array.from({ length: n }, () => connectWelcomed(server.wsUrl, { handshakeTimeout: 5_000 }));
-        results.push(...await Promise.allSettled(attempts));
-      }
+      const results = await offerInBursts(offered, () => server.wsUrl);
       for (const r of results) if (r.status === "fulfilled") sockets.push(r.value);
       const failed = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
       assert.ok(sockets.length <= 2 * high, `${sockets.length} sockets open, more than 2 × ${high}`);
@@ -93,18 +87,7 @@ function guardTests(runtime: RuntimeName): void {
       await waitFor(child, /listening on http:\/\/[\d.]+:\d+-\d+ \(/);
       // Half to each port: with a count per port, each would stop only at `high` (2 × high in all).
       const offered = high + 60;
-      const results: PromiseSettledResult<TestSocket>[] = [];
-      for (let i = 0; i < offered; i += 50) {
-        const n = Math.min(50, offered - i);
-        results.push(
-          ...await Promise.allSettled(
-            Array.from(
-              { length: n },
-              (_, k) => connectWelcomed(`ws://127.0.0.1:${from + ((i + k) % 2)}/ws`, { handshakeTimeout: 5_000 }),
-            ),
-          ),
-        );
-      }
+      const results = await offerInBursts(offered, (i) => `ws://127.0.0.1:${from + (i % 2)}/ws`);
       for (const r of results) if (r.status === "fulfilled") sockets.push(r.value);
       assert.ok(
         sockets.length <= PEAK_AT_MOST[runtime],
@@ -142,13 +125,7 @@ describe("the raw Node baseline (bench/raw/node.ts)", () => {
     try {
       await waitFor(child, /listening on[\s\S]*listening on/);
       const offered = 2 * high + 60;
-      const results: PromiseSettledResult<TestSocket>[] = [];
-      for (let i = 0; i < offered; i += 50) {
-        const n = Math.min(50, offered - i);
-        results.push(
-          ...await Promise.allSettled(Array.from({ length: n }, () => connectWelcomed(`ws://127.0.0.1:${port}/ws`))),
-        );
-      }
+      const results = await offerInBursts(offered, () => `ws://127.0.0.1:${port}/ws`);
       for (const r of results) if (r.status === "fulfilled") sockets.push(r.value);
       // Unguarded, each worker filled to its wall (~2 × 280 here), then dropped what it accepted.
       assert.ok(sockets.length <= 2 * high, `${sockets.length} sockets open, more than 2 × ${high}`);
@@ -178,6 +155,19 @@ describe("node workers' shared listening socket", () => {
     }
   });
 });
+
+/**
+ * `offered` connects, 50 at a time (faster than a worker checks), the i-th to `url(i)`. A connect
+ * left waiting in a full worker's queue fails at the 5 s handshake timeout, not at once.
+ */
+async function offerInBursts(offered: number, url: (i: number) => string): Promise<PromiseSettledResult<TestSocket>[]> {
+  const results: PromiseSettledResult<TestSocket>[] = [];
+  for (let i = 0; i < offered; i += 50) {
+    const burst = Array.from({ length: Math.min(50, offered - i) }, (_, k) => i + k);
+    results.push(...await Promise.allSettled(burst.map((j) => connectWelcomed(url(j), { handshakeTimeout: 5_000 }))));
+  }
+  return results;
+}
 
 /**
  * The accept queue's length of every listening socket on `port`, as `ss` reads it from the
