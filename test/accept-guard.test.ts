@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import { acceptBounds } from "../adapters/_accept-bounds.ts";
 import { sharedBacklog } from "../adapters/_node-accept-guard.ts";
+import { rawServerCommand } from "../bench/_raw-server.ts";
 import { freePort, start, waitFor } from "./_process.ts";
 import { runCommand, type RuntimeName, serverEntry } from "./_runtimes.ts";
 import { startServer, statsUntil } from "./_server.ts";
@@ -38,14 +39,13 @@ function guardTests(runtime: RuntimeName): void {
     try {
       // More than both workers may hold, in bursts that arrive faster than a worker checks.
       const offered = 2 * high + 60;
-      const results = await offerInBursts(offered, () => server.wsUrl);
-      for (const r of results) if (r.status === "fulfilled") sockets.push(r.value);
-      const failed = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+      const { opened, failed } = await offerInBursts(offered, () => server.wsUrl);
+      sockets.push(...opened);
       assert.ok(sockets.length <= 2 * high, `${sockets.length} sockets open, more than 2 × ${high}`);
       // Both filled past the point where a worker accepts again: the second took what the first left.
       assert.ok(sockets.length > 2 * low, `only ${sockets.length} sockets open`);
       assert.equal(sockets.length + failed.length, offered);
-      for (const f of failed) assert.match(String(f.reason), /ECONNRESET|ECONNREFUSED|socket hang up/);
+      for (const reason of failed) assert.match(String(reason), /ECONNRESET|ECONNREFUSED|socket hang up/);
       assert.ok(failed.length > 0, "no connect failed: both workers should have been full");
 
       // Free enough that both workers accept again, then read every worker's own peak.
@@ -87,8 +87,7 @@ function guardTests(runtime: RuntimeName): void {
       await waitFor(child, /listening on http:\/\/[\d.]+:\d+-\d+ \(/);
       // Half to each port: with a count per port, each would stop only at `high` (2 × high in all).
       const offered = high + 60;
-      const results = await offerInBursts(offered, (i) => `ws://127.0.0.1:${from + (i % 2)}/ws`);
-      for (const r of results) if (r.status === "fulfilled") sockets.push(r.value);
+      sockets.push(...(await offerInBursts(offered, (i) => `ws://127.0.0.1:${from + (i % 2)}/ws`)).opened);
       assert.ok(
         sockets.length <= PEAK_AT_MOST[runtime],
         `${sockets.length} sockets open in one worker, more than ${PEAK_AT_MOST[runtime]}`,
@@ -111,22 +110,12 @@ function guardTests(runtime: RuntimeName): void {
 describe("the raw Node baseline (bench/raw/node.ts)", () => {
   it('has the same guard: its workers stop at the same bound, so "vs raw" is no cost of the guard\'s', async () => {
     const port = await freePort();
-    const child = start([
-      "prlimit",
-      `--nofile=${FILES}`,
-      process.execPath,
-      "--import",
-      "tsx",
-      "bench/raw/node.ts",
-      String(port),
-      "2",
-    ]);
+    const child = start(["prlimit", `--nofile=${FILES}`, ...rawServerCommand("node", port, 2)]);
     const sockets: TestSocket[] = [];
     try {
       await waitFor(child, /listening on[\s\S]*listening on/);
       const offered = 2 * high + 60;
-      const results = await offerInBursts(offered, () => `ws://127.0.0.1:${port}/ws`);
-      for (const r of results) if (r.status === "fulfilled") sockets.push(r.value);
+      sockets.push(...(await offerInBursts(offered, () => `ws://127.0.0.1:${port}/ws`)).opened);
       // Unguarded, each worker filled to its wall (~2 × 280 here), then dropped what it accepted.
       assert.ok(sockets.length <= 2 * high, `${sockets.length} sockets open, more than 2 × ${high}`);
       assert.ok(sockets.length > 2 * low, `only ${sockets.length} sockets open`);
@@ -160,13 +149,21 @@ describe("node workers' shared listening socket", () => {
  * `offered` connects, 50 at a time (faster than a worker checks), the i-th to `url(i)`. A connect
  * left waiting in a full worker's queue fails at the 5 s handshake timeout, not at once.
  */
-async function offerInBursts(offered: number, url: (i: number) => string): Promise<PromiseSettledResult<TestSocket>[]> {
-  const results: PromiseSettledResult<TestSocket>[] = [];
+async function offerInBursts(
+  offered: number,
+  url: (i: number) => string,
+): Promise<{ opened: TestSocket[]; failed: unknown[] }> {
+  const opened: TestSocket[] = [];
+  const failed: unknown[] = [];
   for (let i = 0; i < offered; i += 50) {
     const burst = Array.from({ length: Math.min(50, offered - i) }, (_, k) => i + k);
-    results.push(...await Promise.allSettled(burst.map((j) => connectWelcomed(url(j), { handshakeTimeout: 5_000 }))));
+    const results = await Promise.allSettled(burst.map((j) => connectWelcomed(url(j), { handshakeTimeout: 5_000 })));
+    for (const r of results) {
+      if (r.status === "fulfilled") opened.push(r.value);
+      else failed.push(r.reason);
+    }
   }
-  return results;
+  return { opened, failed };
 }
 
 /**
