@@ -126,6 +126,10 @@ export function formatHtml(r: CompareReport): string {
     `<td data-field="rtt">${s.rtt.p50} / ${s.rtt.p99} / ${s.rtt.p999}</td>` +
     `<td data-field="startupMs">${s.startupMs}</td><td data-field="errors">${s.errors}</td></tr>`
   ).join("\n");
+  const unmeasuredRows = r.unmeasured.map((u) =>
+    `<tr data-server="${esc(u.name)}" data-unmeasured><th>${esc(u.name)}</th>` +
+    `<td colspan="8" data-field="reason">not measured: ${esc(u.reason)}</td></tr>`
+  ).join("\n");
   const clientRows = r.clients.map((c) =>
     `<tr data-client="${esc(c.name)}"><th>${esc(c.name)} ${esc(c.version)} (${
       esc(c.websocket)
@@ -155,6 +159,7 @@ figcaption { font-weight: 600; margin-bottom: 4px; }
 <table id="servers"><thead><tr><th>server</th><th>RSS/socket (KB)</th><th>heap/socket (KB)</th><th>accepts/s</th><th>CPU s per 10k accepts</th><th>CPU % steady</th><th>rtt p50 / p99 / p99.9 (ms)</th><th>start-up (ms)</th><th>errors</th></tr></thead>
 <tbody>
 ${serverRows}
+${unmeasuredRows}
 </tbody></table>
 ${memoryChart(r.servers)}
 ${

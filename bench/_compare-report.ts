@@ -90,6 +90,15 @@ export function combineRuns(runs: ServerFigures[]): ServerFigures {
   };
 }
 
+/** A server whose measurement failed: no figures, and why (the compare's log has the whole error). */
+export interface Unmeasured {
+  name: string;
+  runtime: "node" | "deno" | "bun";
+  layer: "hono" | "raw";
+  tls: boolean;
+  reason: string;
+}
+
 export interface ClientFigures {
   /** The runtime, and "lean" when the client used its own WebSocket (--websocket lean). */
   name: string;
@@ -123,6 +132,8 @@ export interface CompareReport {
     versions: Record<string, string>;
   };
   servers: ServerFigures[];
+  /** Servers that failed to be measured; the report still holds every other server's figures. */
+  unmeasured: Unmeasured[];
   clients: ClientFigures[];
 }
 
@@ -156,6 +167,7 @@ export function formatMarkdown(r: CompareReport): string {
         `${s.rtt.p50} / ${s.rtt.p99} / ${s.rtt.p999} | ${Math.round(s.startupMs)} | ${s.errors} |`,
     );
   }
+  for (const u of r.unmeasured) lines.push(`| ${u.name} | not measured: ${u.reason.replaceAll("|", "\\|")} |`);
   const spread = r.servers.filter((s) => s.runs);
   if (spread.length) {
     lines.push(

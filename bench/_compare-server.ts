@@ -13,9 +13,9 @@ import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import type { WebSocketKind } from "../client/options.ts";
 import { slope } from "../system/fit.ts";
 import { cpuSeconds, openFileCount, processTree } from "../system/proc.ts";
-import { type Child, freePort, start, waitFor } from "../test/_process.ts";
+import { type Child, freePort, start, stopChildren, waitFor } from "../test/_process.ts";
 import { CLIENT, runCommand, type RuntimeName, serverEntry } from "../test/_runtimes.ts";
-import { startRawServers } from "./_raw-server.ts";
+import { startRawServers, startupWaitMs } from "./_raw-server.ts";
 import type { MemorySample, ServerFigures } from "./_compare-report.ts";
 
 export interface ServerPlan {
@@ -57,6 +57,21 @@ interface Member {
 const MEMORY_WAIT_MS = 180_000;
 
 /**
+ * Throws if a measured server's process has ended: its sockets are gone, and waiting on it (a ramp
+ * that never fills, a memory line that never comes) would hang the compare.
+ */
+function stillRunning(children: Child[]): void {
+  for (const child of children) {
+    const ended = child.proc.exitCode ?? child.proc.signalCode;
+    if (ended !== null) {
+      throw new Error(
+        `the server (pid ${child.proc.pid}) ended (${ended}) while measured:\n${child.output().slice(-2000)}`,
+      );
+    }
+  }
+}
+
+/**
  * Asks every member for its memory after GC (SIGUSR2) and sums the answers: a Hono server's
  * workers all answer on the supervisor's output, each raw server on its own.
  */
@@ -68,6 +83,7 @@ async function memorySample(members: Member[]): Promise<MemorySample> {
     for (const pid of pids) process.kill(pid, "SIGUSR2");
     const asked = Date.now();
     for (const deadline = asked + MEMORY_WAIT_MS; Date.now() < deadline; await sleep(20)) {
+      stillRunning([child]);
       const lines = [...child.output().matchAll(MEMORY_LINE)];
       if (lines.length >= seen + pids.length) {
         const ms = Date.now() - asked;
@@ -125,33 +141,35 @@ async function startMeasured(plan: ServerPlan): Promise<Running> {
     ...["--host", "0.0.0.0", "--port", "0", "--workers", String(plan.serverWorkers)],
     ...tlsArgs,
   ]);
-  const [, scheme, port] = await waitFor(server, /listening on (https?):\/\/[\d.]+:(\d+) \(/);
-  const startupMs = performance.now() - t0;
-  const url = `${scheme}://127.0.0.1:${port}`;
-  if (tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"; // our own /stats, same certificate
-  let stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
-  for (const until = Date.now() + 10_000; stats.workers.length < plan.serverWorkers && Date.now() < until;) {
-    await sleep(200);
-    stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+  try {
+    const [, scheme, port] = await waitFor(server, /listening on (https?):\/\/[\d.]+:(\d+) \(/);
+    const startupMs = performance.now() - t0;
+    const url = `${scheme}://127.0.0.1:${port}`;
+    if (tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"; // our own /stats, same certificate
+    let stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+    const until = Date.now() + startupWaitMs(plan.serverWorkers);
+    for (; stats.workers.length < plan.serverWorkers && Date.now() < until;) {
+      await sleep(200);
+      stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+    }
+    // Memory is the sum of the workers' answers: one missing would be measured as bytes saved.
+    if (stats.workers.length < plan.serverWorkers) {
+      throw new Error(
+        `only ${stats.workers.length} of ${plan.serverWorkers} workers started:\n${server.output().slice(-2000)}`,
+      );
+    }
+    return {
+      children: [server],
+      members: stats.workers.map((w) => ({ child: server, pid: w.pid })),
+      url,
+      clientArgs: tls ? ["--insecure"] : [],
+      version: stats.version,
+      startupMs,
+    };
+  } catch (err) {
+    await stopChildren([server]); // a server that failed to start must not hold the next one's sockets
+    throw err;
   }
-  return {
-    children: [server],
-    members: stats.workers.map((w) => ({ child: server, pid: w.pid })),
-    url,
-    clientArgs: tls ? ["--insecure"] : [],
-    version: stats.version,
-    startupMs,
-  };
-}
-
-/** SIGTERM first: the Hono supervisor then stops its workers itself. */
-async function stopMeasured(server: Running): Promise<void> {
-  await Promise.all(server.children.map(async (child) => {
-    child.proc.kill("SIGTERM");
-    const timer = setTimeout(() => child.proc.kill("SIGKILL"), 20_000);
-    await child.exited;
-    clearTimeout(timer);
-  }));
 }
 
 function startClient(plan: ServerPlan, server: Running): Child {
@@ -169,12 +187,17 @@ function startClient(plan: ServerPlan, server: Running): Child {
   ]);
 }
 
-/** Stops the client the way a user does (SIGINT: it closes its sockets, then reports). */
-async function clientReport(client: Child): Promise<ClientReport> {
+/** Stops the client the way a user does (SIGINT: it closes its sockets, then reports), if it runs. */
+async function stopClient(client: Child): Promise<void> {
+  if (client.proc.exitCode !== null || client.proc.signalCode !== null) return;
   client.proc.kill("SIGINT");
   const timer = setTimeout(() => client.proc.kill("SIGKILL"), 60_000);
   await client.exited;
   clearTimeout(timer);
+}
+
+async function clientReport(client: Child): Promise<ClientReport> {
+  await stopClient(client);
   const report = JSON.parse(client.stdout().trim().split("\n").pop() ?? "{}") as ClientReport;
   if (report.rttSteady === undefined) throw new Error(`the client printed no report:\n${client.output()}`);
   return report;
@@ -214,6 +237,7 @@ async function watchRamp(
   let lastChange = performance.now();
   let readFull = 0;
   for (;;) {
+    stillRunning(server.children);
     const open = openFiles() - baseFds;
     const now = performance.now();
     if (open !== lastOpen) [lastOpen, lastChange, readFull] = [open, now, read()];
@@ -237,9 +261,10 @@ const errorsOf = (r: ClientReport) => ({
 /** Accept rate and CPU per accept, on a ramp with nothing else asked of the server. */
 async function speedRamp(plan: ServerPlan) {
   const server = await startMeasured(plan);
+  let client: Child | undefined;
   try {
     await sleep(500);
-    const client = startClient(plan, server);
+    client = startClient(plan, server);
     // CPU from the first socket to the last new one, not after a stall: an idle wait is not accept work.
     const ramp = await watchRamp(server, plan.connections, client, { read: () => cpuOf(server) });
     const cpuSeconds = ramp.readFull - ramp.readFirst;
@@ -254,17 +279,20 @@ async function speedRamp(plan: ServerPlan) {
       report: await clientReport(client),
     };
   } finally {
-    await stopMeasured(server);
+    // A failed measurement leaves its client loading: it must not load the next server too.
+    if (client) await stopClient(client);
+    await stopChildren(server.children);
   }
 }
 
 /** Memory after GC at 0, ¼, ½, ¾ and all of the ramp, then the hold at the seed's traffic. */
 async function memoryRampAndHold(plan: ServerPlan) {
   const server = await startMeasured(plan);
+  let client: Child | undefined;
   try {
     await sleep(500);
     const samples = [await memorySample(server.members)];
-    const client = startClient(plan, server);
+    client = startClient(plan, server);
     let quarter = 1;
     const ramp = await watchRamp(server, plan.connections, client, {
       async each(open) {
@@ -286,10 +314,12 @@ async function memoryRampAndHold(plan: ServerPlan) {
     // Hold: the seed's traffic, every socket once per ~25 s.
     const [cpuHold0, hold0] = [cpuOf(server), performance.now()];
     await sleep(plan.hold * 1000);
+    stillRunning(server.children);
     const cpuPercentSteady = ((cpuOf(server) - cpuHold0) / ((performance.now() - hold0) / 1000)) * 100;
     return { samples, peak: last.open, cpuPercentSteady, report: await clientReport(client) };
   } finally {
-    await stopMeasured(server);
+    if (client) await stopClient(client);
+    await stopChildren(server.children);
   }
 }
 

@@ -1,5 +1,5 @@
 /** How the benchmarks start a raw baseline (bench/raw/), on any runtime. */
-import { type Child, start, waitFor } from "../test/_process.ts";
+import { type Child, start, stopChildren, waitFor } from "../test/_process.ts";
 import { ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
 import { withYoungGeneration } from "../adapters/_node-young-generation.ts";
 
@@ -21,6 +21,14 @@ export function rawServerCommand(runtime: RuntimeName, port: number, workers = 1
 /** What each raw server prints once it listens. */
 const LISTENING = /listening on \S+ \(raw \w+ ([^,]+), pid (\d+)\)/;
 
+/**
+ * How long `workers` processes may take to start: each loads its runtime and code on this
+ * 2-core machine, one after another in effect. 33 Node cluster workers, loading TypeScript
+ * through tsx, took just over 30 s (eleventh session's first 512,000 compare on Node), which
+ * ended the whole compare.
+ */
+export const startupWaitMs = (workers: number) => Math.max(30_000, 3_000 * workers);
+
 export interface RawServers {
   children: Child[];
   /** The processes that hold sockets, and the child whose output carries each one's lines. */
@@ -38,14 +46,19 @@ export async function startRawServers(runtime: RuntimeName, port: number, worker
     : Array.from({ length: workers }, () => start(rawServerCommand(runtime, port)));
   const members: RawServers["members"] = [];
   let version = "";
-  for (const child of children) {
-    // Node's one child prints a line per cluster worker; waitFor bounds the wait.
-    const each = runtime === "node" ? workers : 1;
-    await waitFor(child, new RegExp(`(?:${LISTENING.source}[^]*?){${each}}`));
-    for (const [, v, pid] of child.output().matchAll(new RegExp(LISTENING, "g"))) {
-      version = v;
-      members.push({ child, pid: Number(pid) });
+  try {
+    for (const child of children) {
+      // Node's one child prints a line per cluster worker; waitFor bounds the wait.
+      const each = runtime === "node" ? workers : 1;
+      await waitFor(child, new RegExp(`(?:${LISTENING.source}[^]*?){${each}}`), startupWaitMs(workers));
+      for (const [, v, pid] of child.output().matchAll(new RegExp(LISTENING, "g"))) {
+        version = v;
+        members.push({ child, pid: Number(pid) });
+      }
     }
+  } catch (err) {
+    await stopChildren(children); // the ones that did start must not outlive the failure
+    throw err;
   }
   return { children, members, version };
 }

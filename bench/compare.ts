@@ -17,8 +17,9 @@ import { start, waitFor } from "../test/_process.ts";
 import { runCommand, type RuntimeName, RUNTIMES, serverEntry } from "../test/_runtimes.ts";
 import { measureClient } from "./_compare-client.ts";
 import { formatHtml } from "./_compare-html.ts";
-import { combineRuns, type CompareReport, formatMarkdown, type ServerFigures } from "./_compare-report.ts";
+import { combineRuns, type CompareReport, formatMarkdown, type Unmeasured } from "./_compare-report.ts";
 import { measureServer, serverName } from "./_compare-server.ts";
+import { measureInTurns } from "./_compare-turns.ts";
 
 /**
  * A load generator's memory is fitted over samples 100 ms apart while its sockets open. A few
@@ -144,32 +145,33 @@ const plans = runtimes.flatMap((runtime) => [
   ...(values.tls && layers.includes("hono") ? [{ runtime, layer: "hono" as const, tls: true }] : []),
 ]);
 const certificate = values.tls ? makeCertificate() : undefined;
-const measured: ServerFigures[][] = plans.map(() => []);
-for (let run = 1; run <= runs; run++) {
-  for (const [i, plan] of plans.entries()) {
-    log(
-      `${
-        serverName(plan.runtime, plan.layer, plan.tls)
-      }: ${connections} sockets, then ${hold} s of the seed's traffic` +
-        (runs > 1 ? ` (run ${run} of ${runs})` : ""),
-    );
-    measured[i].push(
-      await measureServer({
-        runtime: plan.runtime as RuntimeName,
-        layer: plan.layer,
-        tls: plan.tls ? certificate : undefined,
-        connections,
-        hold,
-        serverWorkers,
-        clientWorkers,
-        client: clientRuntime,
-        websocket: clientWebsocket,
-        scenarioHost,
-      }),
-    );
-  }
-}
-const servers = measured.map(combineRuns);
+const nameOf = (plan: typeof plans[number]) => serverName(plan.runtime, plan.layer, plan.tls);
+const turns = await measureInTurns(plans, runs, (plan, run) => {
+  log(
+    `${nameOf(plan)}: ${connections} sockets, then ${hold} s of the seed's traffic` +
+      (runs > 1 ? ` (run ${run} of ${runs})` : ""),
+  );
+  return measureServer({
+    runtime: plan.runtime as RuntimeName,
+    layer: plan.layer,
+    tls: plan.tls ? certificate : undefined,
+    connections,
+    hold,
+    serverWorkers,
+    clientWorkers,
+    client: clientRuntime,
+    websocket: clientWebsocket,
+    scenarioHost,
+  });
+}, { nameOf, log });
+const servers = turns.measured.map((m) => combineRuns(m.runs));
+const unmeasured: Unmeasured[] = turns.failed.map(({ plan, reason }) => ({
+  name: nameOf(plan),
+  runtime: plan.runtime,
+  layer: plan.layer,
+  tls: plan.tls,
+  reason,
+}));
 const clientFigures = [];
 for (const runtime of clients) {
   for (const websocket of clientWebsockets) {
@@ -203,6 +205,7 @@ const report: CompareReport = {
     versions,
   },
   servers,
+  unmeasured,
   clients: clientFigures,
 };
 mkdirSync(out, { recursive: true });
@@ -212,4 +215,8 @@ writeFileSync(join(out, "report.md"), markdown);
 writeFileSync(join(out, "report.html"), formatHtml(report));
 console.log(markdown);
 log(`wrote ${join(out, "report.json")}, report.md and report.html`);
+if (unmeasured.length) {
+  log(`not measured: ${unmeasured.map((u) => u.name).join(", ")} (the report says why)`);
+  process.exit(1);
+}
 process.exit(0);

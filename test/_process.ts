@@ -68,6 +68,20 @@ export async function run(
   return { code, output: child.output(), stdout: child.stdout() };
 }
 
+/**
+ * Stops children and resolves once all have exited: SIGTERM first (a supervisor then stops its
+ * own workers; a killed one would leave them running), SIGKILL after `ms`.
+ */
+export async function stopChildren(children: Child[], ms = 20_000): Promise<void> {
+  await Promise.all(children.map(async (child) => {
+    if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+    child.proc.kill("SIGTERM");
+    const timer = setTimeout(() => child.proc.kill("SIGKILL"), ms);
+    await child.exited;
+    clearTimeout(timer);
+  }));
+}
+
 /** A loopback port that was free a moment ago (nothing listens on it now). */
 export async function freePort(): Promise<number> {
   const srv = createServer();
