@@ -10,6 +10,7 @@ import type { Adapter } from "./_adapter.ts";
 import { processMemory, wrongRuntime } from "./_adapter.ts";
 import { acceptBounds } from "./_accept-bounds.ts";
 import { AcceptGuard, sharedBacklog } from "./_node-accept-guard.ts";
+import { BACKSTOP, boundFirstRequest } from "./_node-handshake-deadline.ts";
 import { routeUpgrades, upgradeWebSocket } from "./_node-websocket.ts";
 import { withYoungGeneration } from "./_node-young-generation.ts";
 import { collectGarbage } from "./_v8-gc.ts";
@@ -69,14 +70,20 @@ export const adapter: Adapter = {
       clientTracking: false,
     });
     if (idleTimeout > 0) heartbeat(wss, idleTimeout);
-    // Node bounds the wait for request headers (slowloris) with headersTimeout, checked every
-    // connectionsCheckingInterval: by default 60 s checked every 30 s; a half handshake lived 70 s+.
+    // The wait for request headers (slowloris): the first request's is ours
+    // (_node-handshake-deadline.ts); Node's headersTimeout, checked every
+    // connectionsCheckingInterval (by default 60 s every 30 s: a half handshake lived 70 s+),
+    // bounds later ones.
     const ms = handshakeTimeout * 1000;
+    const backstop = ms * BACKSTOP;
     const bounds = ms > 0
-      ? { headersTimeout: ms, requestTimeout: ms, connectionsCheckingInterval: Math.min(1000, ms) }
+      ? { headersTimeout: backstop, requestTimeout: backstop, connectionsCheckingInterval: Math.min(1000, ms) }
       : { headersTimeout: 0, requestTimeout: 0 };
     const server_ = tls
-      ? { createServer: createHttpsServer, serverOptions: { ...bounds, cert: tls.cert, key: tls.key } }
+      ? {
+        createServer: createHttpsServer,
+        serverOptions: { ...bounds, ...(ms > 0 ? { handshakeTimeout: ms } : {}), cert: tls.cert, key: tls.key },
+      }
       : { serverOptions: bounds };
     // Listened on here, not through the helper's serve(), for the accept queue's length.
     const backlog = sharedBacklog(workers);
@@ -84,6 +91,7 @@ export const adapter: Adapter = {
       const server = createAdaptorServer({ fetch: app.fetch, ...server_ }) as Server;
       server.once("error", reject);
       routeUpgrades(server, wss, app.fetch);
+      if (ms > 0) boundFirstRequest(server, ms, { tls: Boolean(tls) });
       server.listen({ port, host: hostname, backlog }, () => {
         const bound = (server.address() as AddressInfo).port;
         const guard = cluster.isWorker
