@@ -1,7 +1,8 @@
 /**
  * Every server of a compare measured `runs` times, in turns (a, b, a, b…). One server's failure
- * does not end the compare: at 512,000 sockets a compare takes an hour, and a server that does
- * not answer in its third hour of measuring once threw away every figure already taken. That
+ * does not end the compare: at 512,000 sockets a compare takes over half an hour, and one
+ * server's failure twice threw away every figure already taken (raw Deno late for its memory
+ * sample; raw Node's 33 workers slow to start, after Node's Hono server had been measured). That
  * server is reported as not measured, with why, and is not measured again; the others go on.
  */
 export interface Turns<P, F> {

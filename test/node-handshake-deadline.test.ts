@@ -23,7 +23,7 @@ describe("Node's handshake deadline, with a worker late for the CPU", () => {
     workerPid = ((await (await fetch(`${server.url}/stats`)).json()) as ClusterStatsSnapshot).workers[0].pid;
   });
   after(async () => {
-    process.kill(workerPid, "SIGCONT"); // never leave it stopped, whatever failed
+    if (workerPid) process.kill(workerPid, "SIGCONT"); // never leave it stopped, whatever failed
     await server?.stop("SIGKILL");
   });
 
