@@ -6,7 +6,7 @@
 import type { ClientReport } from "../src/client-report.ts";
 import { slope } from "../system/fit.ts";
 import { openFileCount, processTree, rssBytes } from "../system/proc.ts";
-import { freePort, start, waitFor } from "../test/_process.ts";
+import { freePort, start, stopChild, waitFor } from "../test/_process.ts";
 import { CLIENT, ROOT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
 import type { WebSocketKind } from "../client/options.ts";
 import type { ClientFigures } from "./_compare-report.ts";
@@ -50,10 +50,7 @@ export async function measureClient(
       await sleep(100);
     }
     const version = (await waitFor(client, /on \w+ (\S+) with /))[1];
-    client.proc.kill("SIGINT");
-    const timer = setTimeout(() => client.proc.kill("SIGKILL"), 60_000);
-    await client.exited;
-    clearTimeout(timer);
+    await stopChild(client, "SIGINT", 60_000);
     const report = JSON.parse(client.stdout().trim().split("\n").pop() ?? "{}") as ClientReport;
     return {
       name: websocket === "lean" ? `${runtime} lean` : runtime,

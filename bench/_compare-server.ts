@@ -13,7 +13,7 @@ import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import type { WebSocketKind } from "../client/options.ts";
 import { slope } from "../system/fit.ts";
 import { cpuSeconds, openFileCount, processTree } from "../system/proc.ts";
-import { type Child, freePort, start, stopChildren, waitFor } from "../test/_process.ts";
+import { type Child, freePort, start, stopChild, stopChildren, waitFor } from "../test/_process.ts";
 import { CLIENT, runCommand, type RuntimeName, serverEntry } from "../test/_runtimes.ts";
 import { startRawServers, startupWaitMs } from "./_raw-server.ts";
 import type { MemorySample, ServerFigures } from "./_compare-report.ts";
@@ -188,13 +188,7 @@ function startClient(plan: ServerPlan, server: Running): Child {
 }
 
 /** Stops the client the way a user does (SIGINT: it closes its sockets, then reports), if it runs. */
-async function stopClient(client: Child): Promise<void> {
-  if (client.proc.exitCode !== null || client.proc.signalCode !== null) return;
-  client.proc.kill("SIGINT");
-  const timer = setTimeout(() => client.proc.kill("SIGKILL"), 60_000);
-  await client.exited;
-  clearTimeout(timer);
-}
+const stopClient = (client: Child) => stopChild(client, "SIGINT", 60_000);
 
 async function clientReport(client: Child): Promise<ClientReport> {
   await stopClient(client);

@@ -69,17 +69,23 @@ export async function run(
 }
 
 /**
+ * Sends `signal` (if the child still runs), SIGKILL after `ms` if that did not end it; resolves
+ * with the exit code, or the signal's name.
+ */
+export async function stopChild(child: Child, signal: NodeJS.Signals, ms: number): Promise<number | string> {
+  if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill(signal);
+  const timer = setTimeout(() => child.proc.kill("SIGKILL"), ms);
+  const code = await child.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+/**
  * Stops children and resolves once all have exited: SIGTERM first (a supervisor then stops its
  * own workers; a killed one would leave them running), SIGKILL after `ms`.
  */
 export async function stopChildren(children: Child[], ms = 20_000): Promise<void> {
-  await Promise.all(children.map(async (child) => {
-    if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
-    child.proc.kill("SIGTERM");
-    const timer = setTimeout(() => child.proc.kill("SIGKILL"), ms);
-    await child.exited;
-    clearTimeout(timer);
-  }));
+  await Promise.all(children.map((child) => stopChild(child, "SIGTERM", ms)));
 }
 
 /** A loopback port that was free a moment ago (nothing listens on it now). */

@@ -1,6 +1,6 @@
 /** Starts the real server under a runtime on a free loopback port, as a user would. */
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
-import { type Child, start, waitFor } from "./_process.ts";
+import { type Child, start, stopChild, waitFor } from "./_process.ts";
 import { runCommand, type RuntimeName, serverEntry } from "./_runtimes.ts";
 
 export interface TestServer {
@@ -35,13 +35,7 @@ export async function startServer(
     child,
     url,
     wsUrl: `${scheme === "https" ? "wss" : "ws"}://127.0.0.1:${port}/ws`,
-    async stop(signal = "SIGTERM") {
-      if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill(signal);
-      const timer = setTimeout(() => child.proc.kill("SIGKILL"), 10_000);
-      const code = await child.exited;
-      clearTimeout(timer);
-      return code;
-    },
+    stop: (signal = "SIGTERM") => stopChild(child, signal, 10_000),
   };
 }
 

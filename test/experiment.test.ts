@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ExperimentReport } from "../system/experiment-report.ts";
 import { TCP_COUNTERS } from "../system/tcp-counters.ts";
-import { start, waitFor } from "./_process.ts";
+import { start, stopChild, waitFor } from "./_process.ts";
 import { ROOT } from "./_runtimes.ts";
 
 const EXPERIMENT = [process.execPath, `${ROOT}dist/experiment.js`];
@@ -117,10 +117,7 @@ describe("experiment", () => {
       ]);
       const [, port] = await waitFor(child, /server on bun at http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
       await waitFor(child, /holding 120 s/, 60_000);
-      child.proc.kill("SIGINT");
-      const timer = setTimeout(() => child.proc.kill("SIGKILL"), 60_000);
-      await child.exited;
-      clearTimeout(timer);
+      await stopChild(child, "SIGINT", 60_000);
       assert.match(child.stdout(), /peak concurrent sockets\s*│ 3,000 of 3,000/);
       assert.ok(existsSync(join(dir, "r.json")));
       assert.ok(await refused(Number(port)), "the server is gone");
