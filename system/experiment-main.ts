@@ -5,7 +5,7 @@
  * Everything it starts, it stops by PID, also when interrupted.
  */
 import { useColor } from "./color.ts";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import type { ClientReport } from "../src/client-report.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { type ExperimentReport, findLimit, formatExperiment, perSocket, type Sample } from "./experiment-report.ts";
-import { cpuSeconds, processTree, readSystem, rssBytes } from "./proc.ts";
+import { cpuSeconds, processTree, readSystem, rssBytes, schedPolicy } from "./proc.ts";
 import { readTcpCounters, tcpCountersSince } from "./tcp-counters.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -31,6 +31,9 @@ const USAGE = `usage: npm run experiment -- [options]
   --targets SPEC        loopback addresses to spread over (default 127.0.0.1-K, 5,000 sockets each)
   --server-workers N    (default auto: enough for --connections)
   --client-workers N    (default auto)
+  --sched POLICY        the Linux scheduling policy of every process it starts: normal, or batch
+                        (SCHED_BATCH: a woken process does not preempt the running one, so
+                        fewer task switches per message; BENCHMARKS.md, "SCHED_BATCH") (default normal)
   --stall S             give up the ramp after S seconds without a new socket (default 30)
   --out FILE            the JSON report (default results/experiment-RUNTIME-N-TIME.json); the
                         server's log goes beside it, FILE less .json plus .server.log
@@ -60,6 +63,7 @@ try {
       "server-workers": { type: "string", default: "auto" },
       "client-workers": { type: "string", default: "auto" },
       stall: { type: "string", default: "30" },
+      sched: { type: "string", default: "normal" },
       out: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
@@ -76,6 +80,13 @@ for (const flag of ["runtime", "client-runtime"] as const) {
   if (!["node", "deno", "bun"].includes(values[flag])) {
     fail(`--${flag} must be node, deno or bun, got "${values[flag]}"`);
   }
+}
+if (!["normal", "batch"].includes(values.sched)) fail(`--sched must be normal or batch, got "${values.sched}"`);
+// SCHED_BATCH through util-linux's chrt: the policy is inherited by every process and thread the
+// server and client start, and no runtime has an API to set it (Node none; Bun and Deno only by FFI).
+const SCHED_PREFIX = values.sched === "batch" ? ["chrt", "--batch", "0"] : [];
+if (SCHED_PREFIX.length && spawnSync("chrt", ["--version"]).status !== 0) {
+  fail("--sched batch needs chrt (util-linux), not found on PATH");
 }
 const whole = (flag: "connections" | "hold" | "rate" | "stall" | "max-pending") => {
   const x = Number(values[flag]);
@@ -97,7 +108,8 @@ const LOG_EVERY = 10;
 const children: ChildProcess[] = [];
 function launch(args: string[]): ChildProcess & { output: () => string } {
   // Own process group: a Ctrl-C here reaches only us, and we stop them in order.
-  const child = spawn("sh", [`${ROOT}bin/c512k`, ...args], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const [command, ...rest] = [...SCHED_PREFIX, "sh", `${ROOT}bin/c512k`, ...args];
+  const child = spawn(command, rest, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -246,6 +258,12 @@ const atHold = await statsOrLast();
 // The coordinator alone, or the coordinator and its workers.
 const clientTree = processTree(client.pid!).length;
 const holdCpu = { server: serverCpu(atHold), client: clientCpu(), at: performance.now() };
+const policies = (pids: number[]) => [...new Set(pids.map(schedPolicy).filter((p) => p !== null))].sort();
+const sched = {
+  asked: values.sched,
+  server: policies([atHold.pid, ...atHold.workers.map((w) => w.pid)]),
+  client: policies(processTree(client.pid!)),
+};
 const holdUntil = performance.now() + hold * 1000;
 while (performance.now() < holdUntil && !interrupted && client.exitCode === null && !statsGaveOut) {
   await sample();
@@ -257,6 +275,10 @@ const holdWall = (performance.now() - holdCpu.at) / 1000;
 const cpu = holdWall < 5 ? { server: null, client: null } : {
   server: Math.round(((serverCpu(holdEnd) - holdCpu.server) / holdWall) * 100),
   client: Math.round(((clientCpu() - holdCpu.client) / holdWall) * 100),
+};
+const holdMessages = cpu.server === null ? null : {
+  perSecond: Math.round((holdEnd.messages.in - atHold.messages.in) / holdWall),
+  askedRate: Math.round(atHold.connections.open / Number(values.interval)),
 };
 const peakSample = samples.reduce((a, s) => (s.open > a.open ? s : a), samples[0]);
 
@@ -286,6 +308,7 @@ const result: ExperimentReport = {
   clientVersion: report?.runtime.version ?? "?",
   websocket: report?.websocket ?? values.websocket,
   env: Object.fromEntries(Object.entries(process.env).filter(([k]) => TUNING_ENV.test(k)) as [string, string][]),
+  sched,
   workers: { server: idle.workers.length, client: clientTree === 1 ? 1 : clientTree - 1 },
   targets,
   target: connections,
@@ -304,6 +327,7 @@ const result: ExperimentReport = {
   clientBytesPerSocket: perSocket(samples, (s) => s.clientRss),
   kernelBytesPerSocket: Math.round(perSocket(samples, (s) => s.slabBytes) / 2),
   cpu,
+  holdMessages,
   rtt: { p50: report?.rttSteady.p50 ?? 0, p99: report?.rttSteady.p99 ?? 0, p999: report?.rttSteady.p999 ?? 0 },
   rttWholeRun: report?.rtt ?? { p50: 0, p99: 0, p999: 0, max: 0 },
   connect: { p50: report?.connect.p50 ?? 0, p99: report?.connect.p99 ?? 0, max: report?.connect.max ?? 0 },

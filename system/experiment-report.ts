@@ -29,6 +29,11 @@ export interface ExperimentReport {
   websocket: string;
   /** Runtime tuning read from the environment (BUN_*, MIMALLOC_*, NODE_*, UV_*, DENO_*): part of the setup. */
   env: Record<string, string>;
+  /**
+   * The scheduling policy asked for (--sched) and the ones read from the server's and the
+   * client's processes in the hold (`/proc/PID/stat`): what the run really had, not what it meant to.
+   */
+  sched: { asked: string; server: string[]; client: string[] };
   workers: { server: number; client: number };
   targets: string;
   target: number;
@@ -53,6 +58,12 @@ export interface ExperimentReport {
   kernelBytesPerSocket: number;
   /** Percent of one core, averaged over the hold; null when the hold was too short to tell. */
   cpu: { server: number | null; client: number | null };
+  /**
+   * Messages the servers answered per second over the hold, and the rate the scenario asks of the
+   * sockets held (open ÷ --interval; the seed's at 25 s). The client sends a socket's next message only after its answer, so
+   * an overloaded machine shows as a rate below the asked one, not as lost messages. null: no hold.
+   */
+  holdMessages: { perSecond: number; askedRate: number } | null;
   /** Echo round trip of messages sent once the ramp was over, ms. */
   rtt: { p50: number; p99: number; p999: number };
   /** Echo round trip of every message, the ramp's included, ms: a server that answers late while it accepts shows here. */
@@ -118,6 +129,7 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
       `${r.clientRuntime} ${r.clientVersion} (${r.websocket}), ${r.workers.client} workers, targets ${r.targets}`,
     ],
     ["environment", Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(" ") || "(no tuning)"],
+    ["scheduling (read in the hold)", `server ${r.sched.server.join(", ")}; client ${r.sched.client.join(", ")}`],
     ["peak concurrent sockets", `${n(r.peak)} of ${n(r.target)}`],
     ["failed / mismatched / unanswered", `${n(r.failed)} / ${n(r.mismatched)} / ${n(r.unanswered)}`],
     ["messages sent / answered", `${n(r.sent)} / ${n(r.answered)}`],
@@ -129,6 +141,12 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
     [
       "CPU over the hold (% of one core)",
       r.cpu.server === null ? "no hold" : `server ${r.cpu.server}%, client ${r.cpu.client}%`,
+    ],
+    [
+      "messages/s over the hold",
+      r.holdMessages === null
+        ? "no hold"
+        : `${n(r.holdMessages.perSecond)} (asked: ${n(r.holdMessages.askedRate)}, sockets ÷ interval)`,
     ],
     [
       "echo round trip, steady (ms)",

@@ -37,6 +37,17 @@ export function cpuSeconds(pid: number): number {
   return fields.length > 13 ? (Number(fields[11]) + Number(fields[12])) / CLK_TCK : 0;
 }
 
+/** Linux scheduling policies by number (sched.h), as `/proc/PID/stat` gives them. */
+const POLICIES = ["normal", "fifo", "rr", "batch", "iso", "idle", "deadline", "ext"];
+
+/** A process's scheduling policy (its main thread's); null once it is gone. */
+export function schedPolicy(pid: number): string | null {
+  const stat = read(`/proc/${pid}/stat`);
+  // Field 41; the fields after the command name's closing parenthesis start at field 3.
+  const field = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[41 - 3];
+  return field === undefined ? null : POLICIES[Number(field)] ?? `policy ${field}`;
+}
+
 /** Open file descriptors of a process (its sockets, and a few files that do not change); 0 once it is gone. */
 export function openFileCount(pid: number): number {
   try {

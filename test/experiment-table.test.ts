@@ -12,6 +12,7 @@ const report = {
   workers: { server: 63, client: 63 },
   targets: "127.0.0.1-200",
   env: {},
+  sched: { asked: "batch", server: ["batch"], client: ["batch", "normal"] },
   target: 1_000_000,
   peak: 832_763,
   failed: 0,
@@ -26,6 +27,7 @@ const report = {
   clientBytesPerSocket: 2_386,
   kernelBytesPerSocket: 5_120,
   cpu: { server: null, client: null },
+  holdMessages: null,
   rtt: { p50: 0, p99: 0, p999: 0 },
   rttWholeRun: { p50: 12.1, p99: 480.2, p999: 1_204.5, max: 9_876.5 },
   connect: { p50: 8.9, p99: 4_214.8, max: 7_917.6 },
@@ -41,12 +43,20 @@ describe("the experiment's table", () => {
     const table = formatExperiment(report);
     assert.match(table, /echo round trip, steady \(ms\)\s*│?\s*none: no message sent after the ramp was answered/);
     assert.match(table, /CPU over the hold \(% of one core\)\s*│?\s*no hold/);
+    assert.match(table, /messages\/s over the hold\s*│?\s*no hold/);
   });
 
   it("gives the percentiles once answers came after the ramp", () => {
     const held = { ...report, rtt: { p50: 10.6, p99: 69.6, p999: 286.5 }, cpu: { server: 47, client: 46 } };
     const table = formatExperiment(held as ExperimentReport);
     assert.match(table, /p50 10\.6, p99 69\.6, p99\.9 286\.5/);
+  });
+
+  it("gives the hold's message rate beside the rate asked, and the scheduling policies read", () => {
+    const held = { ...report, holdMessages: { perSecond: 36_512, askedRate: 40_000 } };
+    const table = formatExperiment(held as ExperimentReport);
+    assert.match(table, /messages\/s over the hold\s*│?\s*36,512 \(asked: 40,000, sockets ÷ interval\)/);
+    assert.match(table, /scheduling \(read in the hold\)\s*│?\s*server batch; client batch, normal/);
   });
 
   it("gives the whole run's round trip beside the steady one: answers the ramp held up", () => {

@@ -46,9 +46,12 @@ describe("experiment", () => {
         "--connections",
         "6000",
         "--hold",
-        "3",
+        // Past the 5 s under which the hold's CPU and message rate are not given (noise).
+        "6",
         "--rate",
         "3000",
+        "--sched",
+        "batch",
         "--json",
         "--out",
         out,
@@ -69,6 +72,10 @@ describe("experiment", () => {
       );
       assert.ok(r.rtt.p50 > 0 && r.rtt.p999 >= r.rtt.p99 && r.rtt.p99 >= r.rtt.p50);
       assert.match(r.command, /--connections 6000/);
+      // Read from /proc in the hold: every process either side ran under SCHED_BATCH.
+      assert.deepEqual(r.sched, { asked: "batch", server: ["batch"], client: ["batch"] });
+      assert.ok(r.holdMessages && r.holdMessages.perSecond > 0, JSON.stringify(r.holdMessages));
+      assert.equal(r.holdMessages.askedRate, Math.round(6000 / 25));
       // The kernel's counters over the run: every one read, none gone backwards.
       for (const name of Object.keys(TCP_COUNTERS)) {
         const value = r.tcp[name as keyof typeof r.tcp];
@@ -119,7 +126,10 @@ describe("experiment", () => {
       await waitFor(child, /holding 120 s/, 60_000);
       await stopChild(child, "SIGINT", 60_000);
       assert.match(child.stdout(), /peak concurrent sockets\s*│ 3,000 of 3,000/);
-      assert.ok(existsSync(join(dir, "r.json")));
+      const saved = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as ExperimentReport;
+      // Without --sched, the policy the processes inherit: this test's own.
+      assert.deepEqual(saved.sched.server, saved.sched.client);
+      assert.equal(saved.sched.asked, "normal");
       assert.ok(await refused(Number(port)), "the server is gone");
       assert.deepEqual(processesNaming(Number(port)), []);
     } finally {
