@@ -59,9 +59,10 @@ export interface ExperimentReport {
   /** Percent of one core, averaged over the hold; null when the hold was too short to tell. */
   cpu: { server: number | null; client: number | null };
   /**
-   * Messages the servers answered per second over the hold, and the rate the scenario asks of the
-   * sockets held (open ÷ --interval; the seed's at 25 s). The client sends a socket's next message only after its answer, so
-   * an overloaded machine shows as a rate below the asked one, not as lost messages. null: no hold.
+   * Messages the servers received per second over the hold, and the rate the scenario asks of the
+   * sockets held (open ÷ --interval; the seed's at 25 s). The client sends a socket's next
+   * message only after its answer, so an overloaded machine shows as a rate below the asked one,
+   * not as lost messages. null: no hold.
    */
   holdMessages: { perSecond: number; askedRate: number } | null;
   /** Echo round trip of messages sent once the ramp was over, ms. */
