@@ -15,6 +15,7 @@ import type { ClientReport } from "../src/client-report.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { type ExperimentReport, findLimit, formatExperiment, perSocket, type Sample } from "./experiment-report.ts";
 import { cpuSeconds, processTree, readSystem, rssBytes, schedPolicy } from "./proc.ts";
+import { stopProcess } from "./stop-process.ts";
 import { readTcpCounters, tcpCountersSince } from "./tcp-counters.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -115,17 +116,6 @@ function launch(args: string[]): ChildProcess & { output: () => string } {
   child.stderr!.on("data", (d) => (out += d));
   children.push(child);
   return Object.assign(child, { output: () => out });
-}
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((r) => child.once("exit", () => r()));
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals, ms: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-  await exited(child);
-  clearTimeout(timer);
 }
 let interrupted = false;
 process.on("SIGINT", () => {
@@ -245,7 +235,7 @@ for (;;) {
 }
 if (client.exitCode !== null && client.exitCode !== 0 && !interrupted) {
   // Nothing to report: say why, in the client's words, rather than a table of zeros.
-  await stopChild(server, "SIGTERM", 60_000);
+  await stopProcess(server, "SIGTERM", 60_000);
   console.error(`c512k experiment: the client exited with code ${client.exitCode}:\n${client.output().trim()}`);
   process.exit(1);
 }
@@ -287,7 +277,7 @@ const tcp = tcpCountersSince(tcpAtStart);
 
 // 5. Stop: the client first (it reports), then the server.
 if (process.stderr.isTTY) process.stderr.write("\n");
-await stopChild(client, "SIGINT", 120_000);
+await stopProcess(client, "SIGINT", 120_000);
 let report: ClientReport | null = null;
 try {
   report = JSON.parse(client.output().split("\n").find((l) => l.startsWith("{")) ?? "null");
@@ -295,7 +285,7 @@ try {
   report = null;
 }
 const final = await statsOrLast();
-await stopChild(server, "SIGTERM", 60_000);
+await stopProcess(server, "SIGTERM", 60_000);
 
 const peak = final.connections.peak;
 const result: ExperimentReport = {

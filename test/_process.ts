@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { ROOT } from "./_runtimes.ts";
+import { stopProcess } from "../system/stop-process.ts";
 
 export interface Child {
   proc: ChildProcess;
@@ -73,11 +74,8 @@ export async function run(
  * with the exit code, or the signal's name.
  */
 export async function stopChild(child: Child, signal: NodeJS.Signals, ms: number): Promise<number | string> {
-  if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill(signal);
-  const timer = setTimeout(() => child.proc.kill("SIGKILL"), ms);
-  const code = await child.exited;
-  clearTimeout(timer);
-  return code;
+  await stopProcess(child.proc, signal, ms);
+  return child.exited;
 }
 
 /**
