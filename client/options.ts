@@ -37,7 +37,7 @@ export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/cl
   --rate N            connections opened per second (default 1000)
   --max-pending N     handshakes in flight at most, all workers together (default 1000); the
                       ramp's window halves while handshakes take over 3 s, and grows back
-  --interval S        seconds between one socket's messages, ±10% jitter (default 25)
+  --interval S        seconds from a socket's message to its next, counted from the send (default 25, ±10%)
   --messages N        messages per socket, then done; 0 = until stopped (default 0)
   --duration S        stop after S seconds; 0 = until Ctrl-C (default 0)
   --targets SPEC      spread sockets over these server addresses, e.g. 127.0.0.1-16 or a,b

@@ -114,6 +114,22 @@ export function diagnose(m: Machine, options: DoctorOptions): Diagnosis {
       raise: "sysctl -w net.ipv4.tcp_max_syn_backlog=65535",
     });
   }
+  if (m.tcpEhashEntries !== undefined) {
+    // On loopback both ends of a connection are in this one table: a million connections were
+    // ~7.6 sockets a bucket in the host's 262,144, and the lookup (`__inet_lookup_established`)
+    // was the first item of a CPU profile (BENCHMARKS.md, "1,000,000 on Bun").
+    const buckets = Math.abs(m.tcpEhashEntries);
+    const shared = m.tcpEhashEntries < 0 ? " (shared with the host)" : "";
+    rows.push({
+      name: "net.ipv4.tcp_ehash_entries",
+      value: `${n(buckets)}${shared}`,
+      allows: `${n(Math.floor(buckets / ends))} connections at one socket a bucket${
+        ends === 2 ? " (both ends are here)" : ""
+      }; past that every packet's lookup walks a longer chain: bounds CPU per message, not the count`,
+      raise: "boot with thash_entries=4194304; or, Linux ≥ 6.1, a network namespace of its own: " +
+        "sysctl -w net.ipv4.tcp_child_ehash_entries=4194304, then unshare -n (the experiment's --ehash N does both)",
+    });
+  }
   // Since Linux 5.x conntrack hooks in only when a rule needs it: loaded is not tracking.
   const idle = m.conntrackCount === 0 && (m.tcpInUse ?? 0) > 0;
   rows.push(

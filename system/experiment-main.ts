@@ -15,6 +15,15 @@ import type { ClientReport } from "../src/client-report.ts";
 import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
 import { type ExperimentReport, findLimit, formatExperiment, perSocket, type Sample } from "./experiment-report.ts";
 import { cpuSeconds, processTree, readSystem, rssBytes, schedPolicy } from "./proc.ts";
+import {
+  copyHostSysctls,
+  EHASH_MAX,
+  EHASH_MIN,
+  ehashEntries,
+  ehashUnavailable,
+  insideOwnNetns,
+  rerunInOwnNetns,
+} from "./netns.ts";
 import { stopProcess } from "./stop-process.ts";
 import { readTcpCounters, tcpCountersSince } from "./tcp-counters.ts";
 
@@ -35,6 +44,11 @@ const USAGE = `usage: npm run experiment -- [options]
   --sched POLICY        the Linux scheduling policy of every process it starts: normal, or batch
                         (SCHED_BATCH: a woken process does not preempt the running one, so
                         fewer task switches per message; BENCHMARKS.md, "SCHED_BATCH") (default normal)
+  --ehash N             run in a network namespace of its own whose TCP connection hash has N
+                        buckets (Linux ≥ 6.1, root). On loopback both ends of every connection
+                        sit in it: a million connections are ~7.6 sockets a bucket of the
+                        262,144 a 24 GiB machine boots with, and every packet walks the chain
+                        (BENCHMARKS.md, "1,000,000 on Bun") (default: this namespace's own)
   --stall S             give up the ramp after S seconds without a new socket (default 30)
   --out FILE            the JSON report (default results/experiment-RUNTIME-N-TIME.json); the
                         server's log goes beside it, FILE less .json plus .server.log
@@ -65,6 +79,7 @@ try {
       "client-workers": { type: "string", default: "auto" },
       stall: { type: "string", default: "30" },
       sched: { type: "string", default: "normal" },
+      ehash: { type: "string" },
       out: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
@@ -99,6 +114,20 @@ const hold = whole("hold");
 const rate = whole("rate");
 const stallSeconds = whole("stall");
 const maxPending = whole("max-pending");
+const ehashAsked = values.ehash === undefined ? null : Number(values.ehash);
+if (ehashAsked !== null && !(Number.isInteger(ehashAsked) && ehashAsked >= EHASH_MIN && ehashAsked <= EHASH_MAX)) {
+  fail(`--ehash must be a whole number from ${EHASH_MIN} to ${EHASH_MAX}, got "${values.ehash}"`);
+}
+if (ehashAsked !== null && !insideOwnNetns()) {
+  const why = ehashUnavailable();
+  if (why) fail(why);
+  try {
+    process.exit(await rerunInOwnNetns(ehashAsked));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
+if (insideOwnNetns()) copyHostSysctls();
 // 5,000 sockets per destination: past about half of its ~28K ephemeral ports, connect() slows
 // sharply (BENCHMARKS.md, "Ephemeral ports"), and the ramp with it.
 const targets = values.targets ?? `127.0.0.1-${Math.min(255, Math.max(2, Math.ceil(connections / 5_000)))}`;
@@ -299,6 +328,7 @@ const result: ExperimentReport = {
   websocket: report?.websocket ?? values.websocket,
   env: Object.fromEntries(Object.entries(process.env).filter(([k]) => TUNING_ENV.test(k)) as [string, string][]),
   sched,
+  tcpHash: { asked: ehashAsked, buckets: ehashEntries() },
   workers: { server: idle.workers.length, client: clientTree === 1 ? 1 : clientTree - 1 },
   targets,
   target: connections,

@@ -34,6 +34,11 @@ export interface ExperimentReport {
    * client's processes in the hold (`/proc/PID/stat`): what the run really had, not what it meant to.
    */
   sched: { asked: string; server: string[]; client: string[] };
+  /**
+   * The TCP connection hash's buckets asked for (--ehash: a network namespace of its own) and
+   * read in the run (negative: a namespace sharing the host's table; null: Linux < 6.1 does not say).
+   */
+  tcpHash: { asked: number | null; buckets: number | null };
   workers: { server: number; client: number };
   targets: string;
   target: number;
@@ -60,8 +65,8 @@ export interface ExperimentReport {
   cpu: { server: number | null; client: number | null };
   /**
    * Messages the servers received per second over the hold, and the rate the scenario asks of the
-   * sockets held (open ÷ --interval; the seed's at 25 s). The client sends a socket's next
-   * message only after its answer, so an overloaded machine shows as a rate below the asked one,
+   * sockets held (open ÷ --interval; the seed's at 25 s). A socket never has two messages in
+   * flight, so an overloaded machine shows as a rate below the asked one and a longer round trip,
    * not as lost messages. null: no hold.
    */
   holdMessages: { perSecond: number; askedRate: number } | null;
@@ -121,6 +126,18 @@ export function findLimit(
 const kb = (b: number) => `${(b / 1024).toFixed(2)} KB`;
 const n = (x: number) => x.toLocaleString("en-US");
 
+function tcpHash({ tcpHash: { asked, buckets }, peak }: ExperimentReport): string {
+  if (buckets === null) return "not shown (Linux < 6.1)";
+  const size = Math.abs(buckets);
+  const whose = asked !== null
+    ? "a network namespace of its own (--ehash)"
+    : buckets < 0
+    ? "shared with the host"
+    : "this namespace's";
+  // Client and server are both here: two socket ends a connection.
+  return `${n(size)} buckets, ${whose}; ${(2 * peak / size).toFixed(1)} socket ends a bucket at the peak`;
+}
+
 export function formatExperiment(r: ExperimentReport, { color = false } = {}): string {
   const table = new Table({ head: ["figure", "value"], ...(color ? {} : { style: { head: [], border: [] } }) });
   table.push(
@@ -131,6 +148,7 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
     ],
     ["environment", Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(" ") || "(no tuning)"],
     ["scheduling (read in the hold)", `server ${r.sched.server.join(", ")}; client ${r.sched.client.join(", ")}`],
+    ["TCP connection hash", tcpHash(r)],
     ["peak concurrent sockets", `${n(r.peak)} of ${n(r.target)}`],
     ["failed / mismatched / unanswered", `${n(r.failed)} / ${n(r.mismatched)} / ${n(r.unanswered)}`],
     ["messages sent / answered", `${n(r.sent)} / ${n(r.answered)}`],

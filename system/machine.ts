@@ -14,6 +14,11 @@ export interface Machine {
   localPortRange?: [number, number];
   somaxconn?: number;
   tcpMaxSynBacklog?: number;
+  /**
+   * Buckets of the hash that finds each packet's connection (Linux ≥ 6.1 shows it). Negative: this
+   * network namespace shares the host's table of that size.
+   */
+  tcpEhashEntries?: number;
   /** nf_conntrack_max and nf_conntrack_count, when the conntrack module is loaded. */
   conntrackMax?: number;
   conntrackCount?: number;
@@ -60,6 +65,7 @@ export function readMachine(cores: number): Machine {
     localPortRange: ports && [ports[0], ports[1]],
     somaxconn: numbers("/proc/sys/net/core/somaxconn")?.[0],
     tcpMaxSynBacklog: numbers("/proc/sys/net/ipv4/tcp_max_syn_backlog")?.[0],
+    tcpEhashEntries: numbers("/proc/sys/net/ipv4/tcp_ehash_entries")?.[0],
     conntrackMax: existsSync(conntrack) ? numbers(conntrack)?.[0] : undefined,
     conntrackCount: numbers("/proc/sys/net/netfilter/nf_conntrack_count")?.[0],
     tcpInUse: Number(read("/proc/net/sockstat")?.match(/^TCP: inuse (\d+)/m)?.[1] ?? NaN) || undefined,

@@ -48,6 +48,21 @@ describe("doctor", () => {
     assert.equal(d.largest, 28_232);
   });
 
+  it("gives the TCP connection hash's size in connections, and how to grow it", () => {
+    const row = (m: Machine) => diagnose(m, options).rows.find((r) => r.name === "net.ipv4.tcp_ehash_entries");
+    const here = row({ ...machine, tcpEhashEntries: 262_144 })!;
+    assert.equal(here.value, "262,144");
+    assert.match(here.allows, /^131,072 connections at one socket a bucket \(both ends are here\);/);
+    assert.match(here.raise, /thash_entries=4194304.*tcp_child_ehash_entries=4194304, then unshare -n/);
+    assert.equal(here.bound, undefined, "a speed limit, not a count limit");
+    const shared = row({ ...machine, tcpEhashEntries: -262_144 })!;
+    assert.equal(shared.value, "262,144 (shared with the host)");
+    const remote = diagnose({ ...machine, tcpEhashEntries: 262_144 }, { ...options, clientHere: false }).rows
+      .find((r) => r.name === "net.ipv4.tcp_ehash_entries")!;
+    assert.match(remote.allows, /^262,144 connections at one socket a bucket;/);
+    assert.equal(row(machine), undefined, "not shown where the kernel does not say");
+  });
+
   it("counts conntrack only when it tracks", () => {
     const tracking = diagnose({ ...machine, conntrackMax: 100_000, conntrackCount: 50, tcpInUse: 60 }, options);
     assert.equal(tracking.bindsFirst, "net.netfilter.nf_conntrack_max");

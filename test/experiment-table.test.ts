@@ -13,6 +13,7 @@ const report = {
   targets: "127.0.0.1-200",
   env: {},
   sched: { asked: "batch", server: ["batch"], client: ["batch", "normal"] },
+  tcpHash: { asked: null, buckets: 262_144 },
   target: 1_000_000,
   peak: 832_763,
   failed: 0,
@@ -57,6 +58,20 @@ describe("the experiment's table", () => {
     const table = formatExperiment(held as ExperimentReport);
     assert.match(table, /messages\/s over the hold\s*│?\s*36,512 \(asked: 40,000, sockets ÷ interval\)/);
     assert.match(table, /scheduling \(read in the hold\)\s*│?\s*server batch; client batch, normal/);
+  });
+
+  it("says whose TCP connection hash the run had, and how full it was at the peak", () => {
+    assert.match(
+      formatExperiment(report),
+      /TCP connection hash\s*│?\s*262,144 buckets, this namespace's; 6\.4 socket ends a bucket at the peak/,
+    );
+    const own = { ...report, peak: 1_000_000, tcpHash: { asked: 4_194_304, buckets: 4_194_304 } };
+    assert.match(
+      formatExperiment(own as ExperimentReport),
+      /4,194,304 buckets, a network namespace of its own \(--ehash\); 0\.5 socket ends a bucket at the peak/,
+    );
+    const shared = { ...report, tcpHash: { asked: null, buckets: -262_144 } };
+    assert.match(formatExperiment(shared as ExperimentReport), /262,144 buckets, shared with the host;/);
   });
 
   it("gives the whole run's round trip beside the steady one: answers the ramp held up", () => {

@@ -6,11 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ExperimentReport } from "../system/experiment-report.ts";
+import { ehashUnavailable } from "../system/netns.ts";
 import { TCP_COUNTERS } from "../system/tcp-counters.ts";
 import { start, stopChild, waitFor } from "./_process.ts";
 import { ROOT } from "./_runtimes.ts";
 
 const EXPERIMENT = [process.execPath, `${ROOT}dist/experiment.js`];
+const CHILD_EHASH = "/proc/sys/net/ipv4/tcp_child_ehash_entries";
 
 /** True when nothing listens on the port any more. */
 const refused = (port: number) =>
@@ -106,6 +108,45 @@ describe("experiment", () => {
     const port = Number(child.output().match(/server on bun at http:\/\/127\.0\.0\.1:(\d+)/)![1]);
     assert.ok(await refused(port), "the server is gone");
     assert.deepEqual(processesNaming(port), []);
+  });
+
+  it(
+    "--ehash runs in a network namespace of its own with that hash, passes Ctrl-C on, and puts the host's setting back",
+    {
+      skip: ehashUnavailable() ?? (process.getuid?.() !== 0 ? "--ehash needs root" : false),
+    },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "c512k-exp-"));
+      const hostSetting = readFileSync(CHILD_EHASH, "utf8");
+      try {
+        const child = start([
+          ...EXPERIMENT,
+          ...["--runtime", "bun", "--connections", "500", "--hold", "120", "--ehash", "65536"],
+          ...["--out", join(dir, "r.json")],
+        ]);
+        const [, port] = await waitFor(child, /server on bun at http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
+        await waitFor(child, /holding 120 s/, 60_000);
+        // The run's own namespace: its server is not on this one's loopback.
+        assert.ok(await refused(Number(port)), "the server is reachable from the host's namespace");
+        assert.equal(readFileSync(CHILD_EHASH, "utf8"), hostSetting);
+        // Sent to the experiment we started, which passes it on to the one in the namespace.
+        await stopChild(child, "SIGINT", 60_000);
+        const saved = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as ExperimentReport;
+        assert.deepEqual(saved.tcpHash, { asked: 65536, buckets: 65536 });
+        assert.equal(saved.peak, 500);
+        assert.match(saved.command, /--ehash 65536/);
+        assert.match(child.stdout(), /TCP connection hash\s*│ 65,536 buckets, a network namespace of its own/);
+        assert.deepEqual(processesNaming(Number(port)), []);
+      } finally {
+        rmSync(dir, { recursive: true });
+      }
+    },
+  );
+
+  it("refuses an --ehash the kernel would not take, before starting anything", async () => {
+    const child = start([...EXPERIMENT, "--ehash", "100"]);
+    assert.equal(await child.exited, 2);
+    assert.match(child.output(), /--ehash must be a whole number from 128 to 16777216, got "100"/);
   });
 
   it("on Ctrl-C stops the client and the server it started, and still reports", async () => {
