@@ -123,7 +123,9 @@ export function findLimit(
     : `stalled at ${peak} with no failure reported`;
 }
 
-const kb = (b: number) => `${(b / 1024).toFixed(2)} KB`;
+// A ramp over between two samples leaves every sample at one count: no slope to give (JSON: null).
+const kb = (b: number) =>
+  Number.isFinite(b) ? `${(b / 1024).toFixed(2)} KB` : "not measured: the ramp was too quick to sample";
 const n = (x: number) => x.toLocaleString("en-US");
 
 function tcpHash({ tcpHash: { asked, buckets }, peak }: ExperimentReport): string {

@@ -60,6 +60,13 @@ describe("the experiment's table", () => {
     assert.match(table, /scheduling \(read in the hold\)\s*│?\s*server batch; client batch, normal/);
   });
 
+  it("says memory per socket was not measured when the ramp was over before a second sample", () => {
+    const quick = { ...report, serverBytesPerSocket: NaN, heapBytesPerSocket: NaN, clientBytesPerSocket: NaN };
+    const table = formatExperiment(quick as ExperimentReport);
+    assert.match(table, /server RSS per socket\s*│?\s*not measured: the ramp was too quick to sample/);
+    assert.doesNotMatch(table, /NaN/);
+  });
+
   it("says whose TCP connection hash the run had, and how full it was at the peak", () => {
     assert.match(
       formatExperiment(report),
