@@ -5,9 +5,10 @@
  *
  * "Every `interval`" counts from the last send, not from its answer: a socket's period does not
  * stretch by its round trip, so a loaded server is offered the seed's rate, not less (at
- * 1,000,000 sockets the round trip, p50 1.6 s, and rounding up to the send tick had cut the load
- * offered by ~8%: an overload seen as a lower rate). One message in flight per socket: an answer later than the next send's due time
- * sends at once, and the schedule goes on from then (no debt, no burst).
+ * 1,000,000 sockets the round trip, p50 1.6 s, and rounding up to the send tick had cut the
+ * load offered by ~8%: an overload seen as a lower rate). One message in flight per socket: an
+ * answer later than the next send's due time sends that one at once, and the schedule goes on
+ * from then (no debt, no burst).
  *
  * Bundled by the server into one module: it may import types, and small pure modules with no
  * runtime's API (ramp-window.ts).

@@ -71,7 +71,17 @@ export async function rerunInOwnNetns(buckets: number): Promise<number> {
   const ours = readlinkSync("/proc/self/ns/net");
   const child = spawn(
     "unshare",
-    ["--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", process.execPath, ...process.argv.slice(1)],
+    [
+      "--net",
+      "--",
+      "sh",
+      "-c",
+      'ip link set lo up && exec "$@"',
+      "sh",
+      process.execPath,
+      ...process.execArgv,
+      ...process.argv.slice(1),
+    ],
     {
       stdio: ["ignore", "inherit", "inherit"],
       detached: true,
