@@ -14,7 +14,7 @@ import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 
-const CHILD_EHASH = "/proc/sys/net/ipv4/tcp_child_ehash_entries";
+export const CHILD_EHASH = "/proc/sys/net/ipv4/tcp_child_ehash_entries";
 const EHASH = "/proc/sys/net/ipv4/tcp_ehash_entries";
 /**
  * A new namespace starts with the kernel's defaults, and sizes tcp_max_syn_backlog from its hash:

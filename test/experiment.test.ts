@@ -6,13 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ExperimentReport } from "../system/experiment-report.ts";
-import { ehashUnavailable } from "../system/netns.ts";
+import { CHILD_EHASH, ehashUnavailable } from "../system/netns.ts";
 import { TCP_COUNTERS } from "../system/tcp-counters.ts";
 import { start, stopChild, waitFor } from "./_process.ts";
 import { ROOT } from "./_runtimes.ts";
 
 const EXPERIMENT = [process.execPath, `${ROOT}dist/experiment.js`];
-const CHILD_EHASH = "/proc/sys/net/ipv4/tcp_child_ehash_entries";
 
 /** True when nothing listens on the port any more. */
 const refused = (port: number) =>
