@@ -46,6 +46,15 @@ export function copyHostSysctls(): void {
   delete process.env[INSIDE];
 }
 
+/** A process's network namespace (`net:[inode]`), or null once it is gone or not yet there. */
+function netnsOf(pid: number | "self" | undefined): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return null;
+  }
+}
+
 /** Why `--ehash` cannot run here, or null when it can. */
 export function ehashUnavailable(): string | null {
   if (!existsSync(CHILD_EHASH)) return `--ehash needs Linux 6.1 or later (no ${CHILD_EHASH})`;
@@ -61,14 +70,15 @@ export function ehashUnavailable(): string | null {
  * terminal's Ctrl-C is passed on once, not twice).
  */
 export async function rerunInOwnNetns(buckets: number): Promise<number> {
+  // Everything read before the one write, so that nothing can fail between it and putting it back.
   const before = readFileSync(CHILD_EHASH, "utf8").trim();
+  const host = Object.fromEntries(COPIED.map((p) => [p, readFileSync(`/proc/sys/${p}`, "utf8").trim()]));
+  const ours = netnsOf("self");
   try {
     writeFileSync(CHILD_EHASH, String(buckets));
   } catch (err) {
     throw new Error(`--ehash needs root: cannot write ${CHILD_EHASH} (${(err as NodeJS.ErrnoException).code})`);
   }
-  const host = Object.fromEntries(COPIED.map((p) => [p, readFileSync(`/proc/sys/${p}`, "utf8").trim()]));
-  const ours = readlinkSync("/proc/self/ns/net");
   const child = spawn(
     "unshare",
     [
@@ -95,15 +105,8 @@ export async function rerunInOwnNetns(buckets: number): Promise<number> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   try {
     // unshare(2) comes before its exec: once the child's namespace is not ours, the hash exists.
-    for (const start = Date.now(); Date.now() - start < 10_000 && child.exitCode === null;) {
-      const theirs = (() => {
-        try {
-          return readlinkSync(`/proc/${child.pid}/ns/net`);
-        } catch {
-          return ours;
-        }
-      })();
-      if (theirs !== ours) break;
+    const start = Date.now();
+    while (child.exitCode === null && (netnsOf(child.pid) ?? ours) === ours && Date.now() - start < 10_000) {
       await new Promise((r) => setTimeout(r, 10));
     }
   } finally {
