@@ -1,19 +1,18 @@
-/** Bun adapter: `Bun.serve`, with our own upgrade helper (see _bun-websocket.ts for why not hono/bun's). */
+/** Bun adapter: `Bun.serve`, with our own upgrade helper (see _bun/websocket.ts for why not hono/bun's). */
 import process from "node:process";
-import type { Adapter } from "./_adapter.ts";
-import { processMemory, wrongRuntime } from "./_adapter.ts";
-import { spawnSelf } from "./_spawn-self.ts";
-import { acceptBounds } from "./_accept-bounds.ts";
-import { BunAcceptGuard } from "./_bun-accept-guard.ts";
-import { openFileLimit } from "../system/limits.ts";
+import type { Adapter } from "../server/adapter.ts";
+import { processMemory, wrongRuntime } from "../server/adapter.ts";
+import { spawnSelf } from "../server/spawn-self.ts";
+import { processAcceptBounds } from "../server/accept-bounds.ts";
+import { BunAcceptGuard } from "./_bun/accept-guard.ts";
 
 if (!("Bun" in globalThis)) throw wrongRuntime("bun", "bun run start");
 
-import { upgradeWebSocket, websocket } from "./_bun-websocket.ts";
+import { upgradeWebSocket, websocket } from "./_bun/websocket.ts";
 
 /** The worker's one guard over all its ports (made on first use: only workers have one). */
 let processGuard: BunAcceptGuard | undefined;
-const acceptGuard = () => (processGuard ??= new BunAcceptGuard(acceptBounds(openFileLimit())));
+const acceptGuard = () => (processGuard ??= new BunAcceptGuard(processAcceptBounds()));
 
 function openGuarded(ws: Parameters<typeof websocket.open>[0]): void {
   websocket.open(ws);
@@ -68,5 +67,5 @@ export const adapter: Adapter = {
     bound = watched.port;
     return Promise.resolve({ port: watched.port, close: () => watched.stop() });
   },
-  startWorker: (env) => spawnSelf([], env),
+  startWorker: (env) => spawnSelf("bun", env),
 };

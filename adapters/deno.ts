@@ -1,9 +1,9 @@
-/** Deno adapter: `Deno.serve`, and WebSocket upgrades by _deno-websocket.ts (see there for why not hono/deno's). */
-import type { Adapter } from "./_adapter.ts";
-import { lastGoodMemory, wrongRuntime } from "./_adapter.ts";
-import { collectGarbage } from "./_v8-gc.ts";
-import { spawnSelf } from "./_spawn-self.ts";
-import { upgradeWebSocket as denoUpgrade } from "./_deno-websocket.ts";
+/** Deno adapter: `Deno.serve`, and WebSocket upgrades by _deno/websocket.ts (see there for why not hono/deno's). */
+import type { Adapter } from "../server/adapter.ts";
+import { lastGoodMemory, wrongRuntime } from "../server/adapter.ts";
+import { collectGarbage } from "../server/v8-gc.ts";
+import { spawnSelf } from "../server/spawn-self.ts";
+import { upgradeWebSocket as denoUpgrade } from "./_deno/websocket.ts";
 
 if (!("Deno" in globalThis)) throw wrongRuntime("deno", "deno task start");
 
@@ -95,6 +95,6 @@ export const adapter: Adapter = {
       listen();
     });
   },
-  // SO_REUSEPORT is still behind --unstable-net on Deno 2.9 ("Unstable API 'Deno.listen({ reusePort: true })'").
-  startWorker: (env) => spawnSelf(["run", "-A", "--unstable-net"], env),
+  // With --unstable-net (system/runtimes.ts): SO_REUSEPORT is still unstable on Deno 2.9.
+  startWorker: (env) => spawnSelf("deno", env),
 };

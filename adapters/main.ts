@@ -1,7 +1,7 @@
 /** Server entry for every runtime: the one place that picks an adapter by runtime. */
 import process from "node:process";
-import type { Adapter } from "./_adapter.ts";
-import { runServer } from "./_run-server.ts";
+import type { Adapter } from "../server/adapter.ts";
+import { runServer } from "../server/run-server.ts";
 
 const { adapter }: { adapter: Adapter } = "Bun" in globalThis
   ? await import("./bun.ts")

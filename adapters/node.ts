@@ -1,4 +1,4 @@
-/** Node adapter: @hono/node-server 2 for HTTP, `ws` for WebSockets (see _node-websocket.ts for why not its helper). */
+/** Node adapter: @hono/node-server 2 for HTTP, `ws` for WebSockets (see _node/websocket.ts for why not its helper). */
 import { createAdaptorServer } from "@hono/node-server";
 import cluster from "node:cluster";
 import { createServer as createHttpsServer } from "node:https";
@@ -6,15 +6,14 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { Adapter } from "./_adapter.ts";
-import { processMemory, wrongRuntime } from "./_adapter.ts";
-import { acceptBounds } from "./_accept-bounds.ts";
-import { AcceptGuard, sharedBacklog } from "./_node-accept-guard.ts";
-import { BACKSTOP, boundFirstRequest } from "./_node-handshake-deadline.ts";
-import { routeUpgrades, upgradeWebSocket } from "./_node-websocket.ts";
-import { withYoungGeneration } from "./_node-young-generation.ts";
-import { collectGarbage } from "./_v8-gc.ts";
-import { openFileLimit } from "../system/limits.ts";
+import type { Adapter } from "../server/adapter.ts";
+import { processMemory, wrongRuntime } from "../server/adapter.ts";
+import { processAcceptBounds } from "../server/accept-bounds.ts";
+import { AcceptGuard, sharedBacklog } from "./_node/accept-guard.ts";
+import { BACKSTOP, boundFirstRequest } from "./_node/handshake-deadline.ts";
+import { routeUpgrades, upgradeWebSocket } from "./_node/websocket.ts";
+import { withYoungGeneration } from "./_node/young-generation.ts";
+import { collectGarbage } from "../server/v8-gc.ts";
 
 if ("Bun" in globalThis || "Deno" in globalThis || !process.versions?.node) {
   throw wrongRuntime("node", "npm start");
@@ -47,7 +46,7 @@ function heartbeat(wss: WebSocketServer, seconds: number): void {
 
 /** The worker's one guard over all its ports (made on first use: only cluster workers have one). */
 let processGuard: AcceptGuard | undefined;
-const acceptGuard = () => (processGuard ??= new AcceptGuard(acceptBounds(openFileLimit())));
+const acceptGuard = () => (processGuard ??= new AcceptGuard(processAcceptBounds()));
 
 export const adapter: Adapter = {
   runtime: {
@@ -71,7 +70,7 @@ export const adapter: Adapter = {
     });
     if (idleTimeout > 0) heartbeat(wss, idleTimeout);
     // The wait for request headers (slowloris): the first request's is ours
-    // (_node-handshake-deadline.ts); Node's headersTimeout, checked every
+    // (_node/handshake-deadline.ts); Node's headersTimeout, checked every
     // connectionsCheckingInterval (by default 60 s every 30 s: a half handshake lived 70 s+),
     // bounds later ones.
     const ms = handshakeTimeout * 1000;
@@ -112,8 +111,8 @@ export const adapter: Adapter = {
   // and that hand-off cost Node most of its accept rate against the raw baseline (BENCHMARKS.md,
   // "Node's accept rate with cluster workers"). So the workers accept for themselves from the
   // one shared socket (SCHED_NONE); a worker near its open-file limit stops accepting and leaves
-  // the connections to the others (_node-accept-guard.ts). NODE_CLUSTER_SCHED_POLICY still decides.
-  // Each worker starts with a small young generation (_node-young-generation.ts).
+  // the connections to the others (_node/accept-guard.ts). NODE_CLUSTER_SCHED_POLICY still decides.
+  // Each worker starts with a small young generation (_node/young-generation.ts).
   startWorker(env) {
     if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ silent: true, execArgv: withYoungGeneration(process.execArgv, process.env.NODE_OPTIONS) });

@@ -8,12 +8,12 @@
  */
 import { get } from "node:http";
 import { parseArgs } from "node:util";
-import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
+import type { ClusterStatsSnapshot } from "../src/stats.ts";
 import { cpuSeconds, openFileCount } from "../system/proc.ts";
-import { freePort, start, waitFor } from "../test/_process.ts";
-import { CLIENT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
-import { rawServerCommand } from "./_raw-server.ts";
-import { startServer, type TestServer } from "../test/_server.ts";
+import { freePort, start, waitFor } from "../system/child-process.ts";
+import { CLIENT, runCommand, type RuntimeName } from "../system/runtimes.ts";
+import { rawServerCommand } from "../tools/compare/raw-server.ts";
+import { startServer, type TestServer } from "../tools/local-server.ts";
 
 const { values } = parseArgs({
   options: {

@@ -7,11 +7,11 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
-import { start } from "../test/_process.ts";
-import { CLIENT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
-import { startServer } from "../test/_server.ts";
-import { slope } from "../system/fit.ts";
+import type { ClusterStatsSnapshot } from "../src/stats.ts";
+import { start } from "../system/child-process.ts";
+import { CLIENT, runCommand, type RuntimeName } from "../system/runtimes.ts";
+import { startServer } from "../tools/local-server.ts";
+import { slope } from "../tools/fit.ts";
 
 const { values } = parseArgs({
   options: {

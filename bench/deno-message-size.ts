@@ -9,8 +9,8 @@ import { readFileSync } from "node:fs";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import type { RuntimeName } from "../test/_runtimes.ts";
-import { startServer } from "../test/_server.ts";
+import type { RuntimeName } from "../system/runtimes.ts";
+import { startServer } from "../tools/local-server.ts";
 
 const { values } = parseArgs({
   options: { runtime: { type: "string", default: "deno" }, sizes: { type: "string", default: "1,16,64,65,128,129" } },

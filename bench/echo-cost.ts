@@ -7,12 +7,12 @@
  *   (--client R and --websocket lean: the client side's figure for another load generator)
  */
 import { parseArgs } from "node:util";
-import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
+import type { ClusterStatsSnapshot } from "../src/stats.ts";
 import { cpuSeconds, processTree, rssBytes } from "../system/proc.ts";
-import { freePort, start, waitFor } from "../test/_process.ts";
-import { CLIENT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
-import { rawServerCommand } from "./_raw-server.ts";
-import { startServer } from "../test/_server.ts";
+import { freePort, start, waitFor } from "../system/child-process.ts";
+import { CLIENT, runCommand, type RuntimeName } from "../system/runtimes.ts";
+import { rawServerCommand } from "../tools/compare/raw-server.ts";
+import { startServer } from "../tools/local-server.ts";
 
 const { values } = parseArgs({
   options: {

@@ -14,11 +14,11 @@ import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import { WebSocketServer } from "ws";
 import { adapter } from "../adapters/node.ts";
-import { collectGarbage } from "../adapters/_v8-gc.ts";
+import { collectGarbage } from "../server/v8-gc.ts";
 import { createApp } from "../src/app.ts";
 import { scenarioSource } from "../src/scenario-source.ts";
-import { start } from "../test/_process.ts";
-import { CLIENT, runCommand } from "../test/_runtimes.ts";
+import { start } from "../system/child-process.ts";
+import { CLIENT, runCommand } from "../system/runtimes.ts";
 
 const { values } = parseArgs({
   options: {

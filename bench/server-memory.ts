@@ -9,13 +9,13 @@
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
-import type { ClientReport } from "../src/client-report.ts";
+import type { ClientReport } from "../client/report.ts";
 import type { StatsSnapshot } from "../src/stats.ts";
-import { makeCertificate } from "../test/_certificate.ts";
-import { start } from "../test/_process.ts";
-import { CLIENT, runCommand, type RuntimeName } from "../test/_runtimes.ts";
-import { startServer } from "../test/_server.ts";
-import { slope } from "../system/fit.ts";
+import { makeCertificate } from "../system/certificate.ts";
+import { start } from "../system/child-process.ts";
+import { CLIENT, runCommand, type RuntimeName } from "../system/runtimes.ts";
+import { startServer } from "../tools/local-server.ts";
+import { slope } from "../tools/fit.ts";
 
 const { values } = parseArgs({
   options: {

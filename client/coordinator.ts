@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { createInterface } from "node:readline";
-import type { ClientReport } from "../src/client-report.ts";
+import type { ClientReport } from "./report.ts";
 import type { ClientOptions } from "./options.ts";
 import { histogram, summarize, widen } from "./recorder.ts";
 import type { SocketChoice } from "./socket.ts";

@@ -17,7 +17,7 @@
 import { createHash, randomBytes, randomFillSync } from "node:crypto";
 import { isIP } from "node:net";
 import process from "node:process";
-import type { WebSocketLike } from "../src/scenario-contract.ts";
+import type { WebSocketLike } from "./scenario-contract.ts";
 import type { Connect, Transport, TransportOwner } from "./transport.ts";
 import { connectNet } from "./transport-net.ts";
 

@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { sha256Hex } from "../src/scenario-source.ts";
-import type { Scenario } from "../src/scenario-contract.ts";
+import type { Scenario } from "./scenario-contract.ts";
 
 export interface LoadedScenario {
   /** Where it came from: the server's URL, or the local file's path. */

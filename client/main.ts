@@ -1,7 +1,7 @@
 /** The portable client: fetch the server's scenario, run it, report. One bundle for every runtime. */
 import { useColor } from "../system/color.ts";
 import process from "node:process";
-import { type ClientReport, reportIsClean } from "../src/client-report.ts";
+import { type ClientReport, reportIsClean } from "./report.ts";
 import { socketsPerWorker } from "../system/limits.ts";
 import { whenOrphaned } from "../system/orphan.ts";
 import { coordinate } from "./coordinator.ts";

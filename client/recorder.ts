@@ -1,7 +1,7 @@
 /** Counts and latency histograms (hdr-histogram-js, as autocannon uses) for one client run. */
 import * as hdr from "hdr-histogram-js";
-import type { AgeRange, ClientReport, Percentiles } from "../src/client-report.ts";
-import type { Recorder } from "../src/scenario-contract.ts";
+import type { AgeRange, ClientReport, Percentiles } from "./report.ts";
+import type { Recorder } from "./scenario-contract.ts";
 import { GOING_AWAY } from "../src/close-codes.ts";
 import { failureReason, withoutUrls } from "./failure-reason.ts";
 import type { ProgressFigures } from "./worker-link.ts";

@@ -1,5 +1,5 @@
 /** Runs the scenario in this process, until it ends, `duration` passes, or `stop` is aborted. */
-import type { Scenario, WebSocketConstructor } from "../src/scenario-contract.ts";
+import type { Scenario, WebSocketConstructor } from "./scenario-contract.ts";
 import type { ClientOptions } from "./options.ts";
 import { ClientRecorder } from "./recorder.ts";
 

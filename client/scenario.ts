@@ -13,7 +13,7 @@
  * Bundled by the server into one module: it may import types, and small pure modules with no
  * runtime's API (ramp-window.ts).
  */
-import type { ScenarioContext, WebSocketLike } from "../src/scenario-contract.ts";
+import type { ScenarioContext, WebSocketLike } from "./scenario-contract.ts";
 import { RampWindow } from "./ramp-window.ts";
 
 const WELCOME = "Welcome!";

@@ -3,7 +3,7 @@
  * and how to start this same client file again under this runtime, as a worker.
  */
 import process from "node:process";
-import type { WebSocketConstructor } from "../src/scenario-contract.ts";
+import type { WebSocketConstructor } from "./scenario-contract.ts";
 import { LeanWebSocket } from "./lean-websocket.ts";
 import { connectBun } from "./transport-bun.ts";
 import type { WebSocketKind } from "./options.ts";

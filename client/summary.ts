@@ -1,6 +1,6 @@
 /** The human summary: one table and a footer line, returned as a string so it is testable. */
 import Table from "cli-table3";
-import { type ClientReport, failureAge } from "../src/client-report.ts";
+import { type ClientReport, failureAge } from "./report.ts";
 
 /** No colour unless asked: `color` comes from the terminal and NO_COLOR/FORCE_COLOR (main.ts). */
 export function formatSummary(r: ClientReport, { color = false } = {}): string {

@@ -1,6 +1,6 @@
 /** What the client coordinator and its worker processes say to each other, on the workers' stdout. */
 import * as hdr from "hdr-histogram-js";
-import type { ClientReport } from "../src/client-report.ts";
+import type { ClientReport } from "./report.ts";
 
 /** Set in a client worker's environment: "i/N". */
 export const CLIENT_WORKER_ENV = "C512K_CLIENT_WORKER";

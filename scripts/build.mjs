@@ -11,12 +11,12 @@ const targets = {
   },
   // `c512k doctor`, one file like the client, so it runs wherever the client does.
   doctor: {
-    entryPoints: ["system/doctor-main.ts"],
+    entryPoints: ["tools/doctor/main.ts"],
     outfile: "dist/doctor.js",
   },
   // `npm run experiment`: the orchestrator; it starts the server and client through bin/c512k.
   experiment: {
-    entryPoints: ["system/experiment-main.ts"],
+    entryPoints: ["tools/experiment/main.ts"],
     outfile: "dist/experiment.js",
   },
   // One file with ws and every library inside, to copy to load machines.

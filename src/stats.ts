@@ -1,8 +1,11 @@
 /** Server counters, written once for every runtime, and the `/stats` snapshot shape. */
 
+/** The runtimes c512k runs on (system/runtimes.ts says how to launch each). */
+export type RuntimeName = "node" | "deno" | "bun";
+
 /** What an adapter tells the core about the process it runs in. */
 export interface RuntimeInfo {
-  name: "node" | "deno" | "bun";
+  name: RuntimeName;
   version: string;
   pid: number;
   /** Resident set size and JS heap in use, in bytes. */
@@ -20,6 +23,24 @@ export interface StatsSnapshot {
   connections: { open: number; peak: number; accepted: number; closed: number };
   messages: { in: number; out: number };
   memory: { rss: number; heapUsed: number };
+}
+
+/** One worker's figures in the totals' `workers` list. */
+export interface WorkerStats {
+  id: number;
+  pid: number;
+  /** How many times this worker slot was restarted after its process died. */
+  restarts: number;
+  alive: boolean;
+  connections: StatsSnapshot["connections"];
+  messages: StatsSnapshot["messages"];
+  memory: StatsSnapshot["memory"];
+}
+
+/** The JSON body of `GET /stats` on a server of several worker processes (every server here). */
+export interface ClusterStatsSnapshot extends StatsSnapshot {
+  /** The supervisor's pid is `pid`; these are the processes that hold the sockets. */
+  workers: WorkerStats[];
 }
 
 /** Plain integers bumped on the hot path: no allocation per socket or per message. */

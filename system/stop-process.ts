@@ -2,7 +2,7 @@
  * Stopping a child process the way every harness here does: a signal it can act on (SIGINT for
  * a client, which then reports; SIGTERM for a server, whose supervisor then stops its workers),
  * and SIGKILL only if that has not ended it within a bound. Shared by the experiment and, through
- * test/_process.ts, the tests and benchmarks.
+ * system/child-process.ts, the tests and benchmarks.
  */
 import type { ChildProcess } from "node:child_process";
 

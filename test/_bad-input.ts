@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, afterEach, before, describe, it } from "node:test";
-import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
+import type { ClusterStatsSnapshot } from "../src/stats.ts";
 import { MESSAGE_TOO_BIG, MESSAGE_TOO_BIG_APP } from "../src/close-codes.ts";
 import { closeCode, frame, handshake, rawConnect, type RawPeer, rawWebSocket, receivedWhen } from "./_raw-ws.ts";
-import type { RuntimeName } from "./_runtimes.ts";
-import { startServer, type TestServer } from "./_server.ts";
+import type { RuntimeName } from "../system/runtimes.ts";
+import { startServer, type TestServer } from "../tools/local-server.ts";
 import { connectWelcomed, type TestSocket } from "./_ws.ts";
 
 const MAX_PAYLOAD = 65_536;

@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { BINARY_REFUSED, GOING_AWAY, MESSAGE_TOO_BIG, MESSAGE_TOO_BIG_APP } from "../src/close-codes.ts";
 import type { StatsSnapshot } from "../src/stats.ts";
-import type { RuntimeName } from "./_runtimes.ts";
-import { startServer, type TestServer } from "./_server.ts";
+import type { RuntimeName } from "../system/runtimes.ts";
+import { startServer, type TestServer } from "../tools/local-server.ts";
 import { connect, connectWelcomed } from "./_ws.ts";
 
 const MAX_PAYLOAD = 4096;

@@ -1,10 +1,10 @@
 /** The client's failures: one clear line and a non-zero exit, never a hang or a stack trace. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ClientReport } from "../src/client-report.ts";
-import { freePort, run, start, waitFor } from "./_process.ts";
-import { CLIENT, ROOT, runCommand } from "./_runtimes.ts";
-import { startServer } from "./_server.ts";
+import type { ClientReport } from "../client/report.ts";
+import { freePort, run, start, waitFor } from "../system/child-process.ts";
+import { CLIENT, ROOT, runCommand } from "../system/runtimes.ts";
+import { startServer } from "../tools/local-server.ts";
 
 describe("client errors", () => {
   it("says the server is unreachable and exits 1", async () => {

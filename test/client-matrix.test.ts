@@ -1,10 +1,10 @@
 /** dist/client.js under each runtime against the server under each runtime: every answer right. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ClientReport } from "../src/client-report.ts";
-import { run } from "./_process.ts";
-import { CLIENT, runCommand, RUNTIMES } from "./_runtimes.ts";
-import { startServer, type TestServer } from "./_server.ts";
+import type { ClientReport } from "../client/report.ts";
+import { run } from "../system/child-process.ts";
+import { CLIENT, runCommand, RUNTIMES } from "../system/runtimes.ts";
+import { startServer, type TestServer } from "../tools/local-server.ts";
 
 const SOCKETS = 200;
 const MESSAGES = 3;

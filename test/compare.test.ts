@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { CompareReport } from "../bench/_compare-report.ts";
-import { slope } from "../system/fit.ts";
-import { CHROMIUM, launchChromium } from "./_browser.ts";
-import { run } from "./_process.ts";
-import { ROOT } from "./_runtimes.ts";
+import type { CompareReport } from "../tools/compare/report.ts";
+import { slope } from "../tools/fit.ts";
+import { CHROMIUM, launchChromium } from "../tools/compare/browser.ts";
+import { run } from "../system/child-process.ts";
+import { ROOT, RUNTIMES } from "../system/runtimes.ts";
 
 const CONNECTIONS = 3_000;
 const kb = (b: number) => (b / 1024).toFixed(2);
@@ -57,7 +57,7 @@ describe("npm run compare", () => {
 
   it("has every runtime as Hono, raw and Hono over TLS, and every client runtime", () => {
     const names = report.servers.map((s) => s.name).sort();
-    const expected = ["node", "deno", "bun"].flatMap((r) => [`${r} hono`, `${r} raw`, `${r} hono tls`]).sort();
+    const expected = RUNTIMES.flatMap((r) => [`${r} hono`, `${r} raw`, `${r} hono tls`]).sort();
     assert.deepEqual(names, expected);
     assert.deepEqual(
       report.clients.map((c) => c.name).sort(),
@@ -70,7 +70,7 @@ describe("npm run compare", () => {
     assert.match(report.meta.command, /^npm run compare -- --connections 3000 /);
     for (const key of ["cpu", "kernel"] as const) assert.ok(report.meta.machine[key].length > 0);
     assert.ok(report.meta.machine.openFiles > 0 && report.meta.machine.cores > 0);
-    for (const r of ["node", "deno", "bun"]) assert.match(report.meta.versions[r], /^\d+\.\d+\.\d+/);
+    for (const r of RUNTIMES) assert.match(report.meta.versions[r], /^\d+\.\d+\.\d+/);
   });
 
   it("every server figure is a measurement: derived from its samples, non-zero, ordered, no errors", () => {

@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { diagnose, type DoctorOptions } from "../system/doctor.ts";
+import { diagnose, type DoctorOptions } from "../tools/doctor/plan.ts";
 import type { Machine } from "../system/machine.ts";
-import { run } from "./_process.ts";
-import { ROOT, runCommand, RUNTIMES } from "./_runtimes.ts";
+import { run } from "../system/child-process.ts";
+import { ROOT, runCommand, RUNTIMES } from "../system/runtimes.ts";
 
 const GiB = 2 ** 30;
 const machine: Machine = {

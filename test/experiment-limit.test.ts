@@ -2,8 +2,8 @@
 // when they account for what is missing, the errno when one names the wall.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ClientReport } from "../src/client-report.ts";
-import { findLimit } from "../system/experiment-report.ts";
+import type { ClientReport } from "../client/report.ts";
+import { findLimit } from "../tools/experiment/report.ts";
 
 const client = (failures: Record<string, number>) =>
   ({ failed: Object.values(failures).reduce((a, b) => a + b, 0), failures }) as unknown as ClientReport;

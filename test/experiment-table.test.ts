@@ -1,7 +1,7 @@
 /** The experiment's stdout table: what a figure that was not measured says. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type ExperimentReport, formatExperiment } from "../system/experiment-report.ts";
+import { type ExperimentReport, formatExperiment } from "../tools/experiment/report.ts";
 
 const report = {
   runtime: "bun",

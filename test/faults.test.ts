@@ -6,15 +6,15 @@ import assert from "node:assert/strict";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
 import { describe, it } from "node:test";
-import type { ClientReport } from "../src/client-report.ts";
-import { freePort, run, start } from "./_process.ts";
+import type { ClientReport } from "../client/report.ts";
+import { freePort, run, start } from "../system/child-process.ts";
 import { rawWebSocket } from "./_raw-ws.ts";
-import { CLIENT, runCommand, RUNTIMES } from "./_runtimes.ts";
-import { startServer, statsUntil } from "./_server.ts";
+import { CLIENT, runCommand, type RuntimeName, RUNTIMES } from "../system/runtimes.ts";
+import { startServer, statsUntil } from "../tools/local-server.ts";
 import { connectWelcomed } from "./_ws.ts";
 
 /** Starts the node client with --json on `url`; resolves with its report and exit code. */
-function client(url: string, args: string[], runtime: "node" | "deno" | "bun" = "node") {
+function client(url: string, args: string[], runtime: RuntimeName = "node") {
   const child = start([...runCommand(runtime), CLIENT, url, "--json", "--workers", "1", ...args]);
   const timer = setTimeout(() => child.proc.kill("SIGKILL"), 90_000);
   const done = child.exited.then((code) => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { lastGoodMemory } from "../adapters/_adapter.ts";
+import { lastGoodMemory } from "../server/adapter.ts";
 
 describe("lastGoodMemory", () => {
   it("gives each reading, and the last good one when the runtime throws (Node, Bun) or answers 0 (Deno)", () => {

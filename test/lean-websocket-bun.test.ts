@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { it } from "node:test";
-import { run } from "./_process.ts";
-import { ROOT, runCommand } from "./_runtimes.ts";
+import { run } from "../system/child-process.ts";
+import { ROOT, runCommand } from "../system/runtimes.ts";
 
 const SUITE = "test/lean-websocket.test.ts";
 

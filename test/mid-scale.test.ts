@@ -4,12 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ClientReport } from "../src/client-report.ts";
-import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
+import type { ClientReport } from "../client/report.ts";
+import type { ClusterStatsSnapshot } from "../src/stats.ts";
 import { openFileLimit } from "../system/limits.ts";
-import { run } from "./_process.ts";
-import { CLIENT, runCommand, RUNTIMES } from "./_runtimes.ts";
-import { startServer } from "./_server.ts";
+import { run } from "../system/child-process.ts";
+import { CLIENT, runCommand, RUNTIMES } from "../system/runtimes.ts";
+import { startServer } from "../tools/local-server.ts";
 
 const SOCKETS = 30_000;
 
@@ -40,7 +40,7 @@ describe("mid scale", () => {
           // Both took a share, and neither went past its open-file limit (less the files a process
           // keeps for itself): no EMFILE. Not the 80% that --workers auto plans for: this test
           // forces 2 workers, 15,000 each on average, and Node's workers do not split evenly (a
-          // Node or Bun worker stops accepting at this bound: _accept-bounds.ts).
+          // Node or Bun worker stops accepting at this bound: server/accept-bounds.ts).
           const bound = openFileLimit() - 64;
           assert.ok(
             w.connections.peak > 0 && w.connections.peak <= bound,

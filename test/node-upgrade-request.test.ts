@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, request as httpRequest } from "node
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { before, describe, it } from "node:test";
-import { upgradeRequest } from "../adapters/_node-upgrade-request.ts";
+import { upgradeRequest } from "../adapters/_node/upgrade-request.ts";
 
 /** One real upgrade's IncomingMessage, sent with `headers` as raw pairs (so a name may repeat). */
 function upgradeWith(headers: [string, string][]): Promise<IncomingMessage> {

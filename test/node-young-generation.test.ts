@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { withYoungGeneration, YOUNG_GENERATION_FLAG } from "../adapters/_node-young-generation.ts";
-import { rawServerCommand } from "../bench/_raw-server.ts";
-import { startServer, statsUntil } from "./_server.ts";
+import { withYoungGeneration, YOUNG_GENERATION_FLAG } from "../adapters/_node/young-generation.ts";
+import { rawServerCommand } from "../tools/compare/raw-server.ts";
+import { startServer, statsUntil } from "../tools/local-server.ts";
 
 /** A process's command line, as the kernel has it. */
 const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);

@@ -4,10 +4,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { ClientReport } from "../src/client-report.ts";
-import { type Child, run, start, waitFor } from "./_process.ts";
-import { CLIENT, ROOT, runCommand, type RuntimeName, RUNTIMES } from "./_runtimes.ts";
-import { startServer } from "./_server.ts";
+import type { ClientReport } from "../client/report.ts";
+import { type Child, run, start, waitFor } from "../system/child-process.ts";
+import { CLIENT, ROOT, runCommand, type RuntimeName, RUNTIMES } from "../system/runtimes.ts";
+import { startServer } from "../tools/local-server.ts";
 
 /** Starts a command in its own process group (npm and deno task spawn children) on a free port. */
 async function serveWith(command: string[], env: Record<string, string> = {}) {

@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { ClientReport } from "../src/client-report.ts";
-import { run } from "./_process.ts";
-import { CLIENT, ROOT, runCommand } from "./_runtimes.ts";
-import { startServer, type TestServer } from "./_server.ts";
+import type { ClientReport } from "../client/report.ts";
+import { run } from "../system/child-process.ts";
+import { CLIENT, ROOT, runCommand } from "../system/runtimes.ts";
+import { startServer, type TestServer } from "../tools/local-server.ts";
 
 const client = (url: string, ...args: string[]) =>
   run([...runCommand("node"), CLIENT, url, "--json", "--workers", "1", ...args], { ms: 60_000 });

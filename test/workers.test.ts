@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { SCENARIO_ENV_MAX } from "../adapters/_worker-link.ts";
-import type { ClusterStatsSnapshot } from "../src/cluster-stats.ts";
-import { RUNTIMES } from "./_runtimes.ts";
-import { startServer, statsUntil } from "./_server.ts";
+import { SCENARIO_ENV_MAX } from "../server/worker-link.ts";
+import type { ClusterStatsSnapshot } from "../src/stats.ts";
+import { RUNTIMES } from "../system/runtimes.ts";
+import { startServer, statsUntil } from "../tools/local-server.ts";
 import { connectWelcomed, type TestSocket } from "./_ws.ts";
 
 const SOCKETS = 40;

@@ -2,7 +2,7 @@
  * The seed's echo straight on Bun's own API, no Hono: the baseline that shows what the Hono
  * path costs. `bun bench/raw/bun.ts [PORT]`; workers share the port with reusePort.
  */
-import { gcTimed } from "../../adapters/_gc-timed.ts";
+import { gcTimed } from "../../server/gc-timed.ts";
 
 const port = Number(process.argv[2] ?? 8080);
 let open = 0;

@@ -3,8 +3,8 @@
  * that shows what the Hono path costs on Deno. `deno run -A --unstable-net bench/raw/deno.ts [PORT]`;
  * processes share the port with reusePort, as the Hono server's workers do.
  */
-import { collectGarbage } from "../../adapters/_v8-gc.ts";
-import { gcTimed } from "../../adapters/_gc-timed.ts";
+import { collectGarbage } from "../../server/v8-gc.ts";
+import { gcTimed } from "../../server/gc-timed.ts";
 
 const port = Number(Deno.args[0] ?? 8080);
 let open = 0;

@@ -7,11 +7,10 @@
 import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
-import { collectGarbage } from "../../adapters/_v8-gc.ts";
-import { gcTimed } from "../../adapters/_gc-timed.ts";
-import { acceptBounds } from "../../adapters/_accept-bounds.ts";
-import { AcceptGuard, sharedBacklog } from "../../adapters/_node-accept-guard.ts";
-import { openFileLimit } from "../../system/limits.ts";
+import { collectGarbage } from "../../server/v8-gc.ts";
+import { gcTimed } from "../../server/gc-timed.ts";
+import { processAcceptBounds } from "../../server/accept-bounds.ts";
+import { AcceptGuard, sharedBacklog } from "../../adapters/_node/accept-guard.ts";
 
 const port = Number(process.argv[2] ?? 8080);
 const workers = Number(process.argv[3] ?? 1);
@@ -49,7 +48,7 @@ function serve(): void {
   // what it accepted (3,948 of 200,000 at 14 workers), which is no cost of Hono's.
   const at = { port, host: "0.0.0.0", backlog: sharedBacklog(workers) };
   server.listen(at, () => {
-    if (cluster.isWorker) new AcceptGuard(acceptBounds(openFileLimit())).watch(server, at);
+    if (cluster.isWorker) new AcceptGuard(processAcceptBounds()).watch(server, at);
     console.log(`listening on http://0.0.0.0:${port} (raw node ${process.versions.node}, pid ${process.pid})`);
   });
   // As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.

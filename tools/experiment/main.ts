@@ -1,0 +1,377 @@
+/**
+ * `npm run experiment`: the seed's experiment on this one machine. Starts the server workers
+ * under a runtime and the client workers, ramps at a bounded rate, holds the seed's traffic,
+ * checks every answer, and reports (table on stdout, JSON file; `--json` for one object).
+ * Everything it starts, it stops by PID, also when interrupted.
+ */
+import { useColor } from "../../system/color.ts";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { ClientReport } from "../../client/report.ts";
+import type { ClusterStatsSnapshot } from "../../src/stats.ts";
+import { type ExperimentReport, findLimit, formatExperiment, perSocket, type Sample } from "./report.ts";
+import { cpuSeconds, processTree, readSystem, rssBytes, schedPolicy } from "../../system/proc.ts";
+import {
+  copyHostSysctls,
+  EHASH_MAX,
+  EHASH_MIN,
+  ehashEntries,
+  ehashUnavailable,
+  insideOwnNetns,
+  rerunInOwnNetns,
+} from "../../system/netns.ts";
+import { isRuntime } from "../../system/runtimes.ts";
+import { stopProcess } from "../../system/stop-process.ts";
+import { readTcpCounters, tcpCountersSince } from "../../system/tcp-counters.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const USAGE = `usage: npm run experiment -- [options]
+  --runtime R           server runtime: node, deno or bun (default bun)
+  --client-runtime R    client runtime (default bun)
+  --websocket KIND      the client's WebSocket: runtime (its own) or lean (ours: on Bun's own
+                        sockets on Bun, node:net elsewhere) (default runtime)
+  --connections N       sockets to hold (default 512000)
+  --hold S              seconds to hold them with the seed's traffic (default 60)
+  --rate N              connections opened per second, all client workers together (default 5000)
+  --max-pending N       handshakes in flight at most, all client workers together (default 1000)
+  --interval S          seconds between one socket's messages (default 25, the seed's)
+  --targets SPEC        loopback addresses to spread over (default 127.0.0.1-K, 5,000 sockets each)
+  --server-workers N    (default auto: enough for --connections)
+  --client-workers N    (default auto)
+  --sched POLICY        the Linux scheduling policy of every process it starts: normal, or batch
+                        (SCHED_BATCH: a woken process does not preempt the running one, so
+                        fewer task switches per message; BENCHMARKS.md, "SCHED_BATCH") (default normal)
+  --ehash N             run in a network namespace of its own whose TCP connection hash has N
+                        buckets (Linux ≥ 6.1, root). On loopback both ends of every connection
+                        sit in it: a million connections are ~7.6 sockets a bucket of the
+                        262,144 a 24 GiB machine boots with, and every packet walks the chain
+                        (BENCHMARKS.md, "1,000,000 on Bun") (default: this namespace's own)
+  --stall S             give up the ramp after S seconds without a new socket (default 30)
+  --out FILE            the JSON report (default results/experiment-RUNTIME-N-TIME.json); the
+                        server's log goes beside it, FILE less .json plus .server.log
+  --json                print the report as one JSON object instead of the table`;
+
+/** Environment variables that tune a runtime: the report names them, as they change the figures. */
+const TUNING_ENV = /^(BUN_|MIMALLOC_|UV_|DENO_V8|NODE_OPTIONS$|NODE_CLUSTER_SCHED_POLICY$)/;
+
+function fail(message: string): never {
+  console.error(`c512k experiment: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      runtime: { type: "string", default: "bun" },
+      "client-runtime": { type: "string", default: "bun" },
+      websocket: { type: "string", default: "runtime" },
+      connections: { type: "string", default: "512000" },
+      hold: { type: "string", default: "60" },
+      rate: { type: "string", default: "5000" },
+      "max-pending": { type: "string", default: "1000" },
+      interval: { type: "string", default: "25" },
+      targets: { type: "string" },
+      "server-workers": { type: "string", default: "auto" },
+      "client-workers": { type: "string", default: "auto" },
+      stall: { type: "string", default: "30" },
+      sched: { type: "string", default: "normal" },
+      ehash: { type: "string" },
+      out: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (err) {
+  fail((err as Error).message);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+for (const flag of ["runtime", "client-runtime"] as const) {
+  if (!isRuntime(values[flag])) {
+    fail(`--${flag} must be node, deno or bun, got "${values[flag]}"`);
+  }
+}
+if (!["normal", "batch"].includes(values.sched)) fail(`--sched must be normal or batch, got "${values.sched}"`);
+// SCHED_BATCH through util-linux's chrt: the policy is inherited by every process and thread the
+// server and client start, and no runtime has an API to set it (Node none; Bun and Deno only by FFI).
+const SCHED_PREFIX = values.sched === "batch" ? ["chrt", "--batch", "0"] : [];
+if (SCHED_PREFIX.length && spawnSync("chrt", ["--version"]).status !== 0) {
+  fail("--sched batch needs chrt (util-linux), not found on PATH");
+}
+const whole = (flag: "connections" | "hold" | "rate" | "stall" | "max-pending") => {
+  const x = Number(values[flag]);
+  if (!Number.isInteger(x) || x < 1) fail(`--${flag} must be a whole number from 1, got "${values[flag]}"`);
+  return x;
+};
+const connections = whole("connections");
+const hold = whole("hold");
+const rate = whole("rate");
+const stallSeconds = whole("stall");
+const maxPending = whole("max-pending");
+const ehashAsked = values.ehash === undefined ? null : Number(values.ehash);
+if (ehashAsked !== null && !(Number.isInteger(ehashAsked) && ehashAsked >= EHASH_MIN && ehashAsked <= EHASH_MAX)) {
+  fail(`--ehash must be a whole number from ${EHASH_MIN} to ${EHASH_MAX}, got "${values.ehash}"`);
+}
+if (ehashAsked !== null && !insideOwnNetns()) {
+  const why = ehashUnavailable();
+  if (why) fail(why);
+  try {
+    process.exit(await rerunInOwnNetns(ehashAsked));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
+if (insideOwnNetns()) copyHostSysctls();
+// 5,000 sockets per destination: past about half of its ~28K ephemeral ports, connect() slows
+// sharply (BENCHMARKS.md, "Ephemeral ports"), and the ramp with it.
+const targets = values.targets ?? `127.0.0.1-${Math.min(255, Math.max(2, Math.ceil(connections / 5_000)))}`;
+const log = (line: string) => console.error(`c512k experiment: ${line}`);
+/** Progress, when stderr is a log file and not a terminal: one line every this many samples (~s). */
+const LOG_EVERY = 10;
+
+const children: ChildProcess[] = [];
+function launch(args: string[]): ChildProcess & { output: () => string } {
+  // Own process group: a Ctrl-C here reaches only us, and we stop them in order.
+  const [command, ...rest] = [...SCHED_PREFIX, "sh", `${ROOT}bin/c512k`, ...args];
+  const child = spawn(command, rest, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  children.push(child);
+  return Object.assign(child, { output: () => out });
+}
+let interrupted = false;
+process.on("SIGINT", () => {
+  if (interrupted) {
+    for (const c of children) c.kill("SIGKILL");
+    process.exit(130);
+  }
+  interrupted = true;
+  log("SIGINT: ending the run, stopping what it started (Ctrl-C again to kill them at once)");
+});
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
+// 1. The server, its workers sized for the count.
+const serverWorkers = values["server-workers"] === "auto" ? [] : ["--workers", values["server-workers"]];
+const server = launch([
+  ...["serve", "--runtime", values.runtime, "--host", "0.0.0.0", "--port", "0", "--capacity", String(connections)],
+  ...serverWorkers,
+]);
+const port = await new Promise<number>((resolve, reject) => {
+  const timer = setInterval(() => {
+    const m = server.output().match(/listening on http:\/\/[\d.]+:(\d+) \(/);
+    if (m) (clearInterval(timer), resolve(Number(m[1])));
+    if (server.exitCode !== null) (clearInterval(timer), reject(new Error(`the server exited:\n${server.output()}`)));
+  }, 50);
+}).catch((err) => fail(err.message));
+const url = `http://127.0.0.1:${port}`;
+/** The last /stats answer, and why /stats gave out, if it did (the report then uses the last). */
+let lastStats: ClusterStatsSnapshot | null = null;
+let statsGaveOut: string | null = null;
+
+/** /stats, retried: under load one answer may fail or time out; the run must not die of it. */
+async function stats(): Promise<ClusterStatsSnapshot> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      const res = await fetch(`${url}/stats`, { signal: AbortSignal.timeout(10_000) });
+      const body = await res.json();
+      if (res.ok) return (lastStats = body as ClusterStatsSnapshot);
+      throw new Error(`${res.status}: ${body.error ?? JSON.stringify(body).slice(0, 200)}`);
+    } catch (err) {
+      if (attempt >= 10) throw new Error(`GET ${url}/stats failed 10 times; last: ${(err as Error).message}`);
+      log(`GET /stats failed (${(err as Error).message}); retrying`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+/**
+ * After start-up, a /stats that will not answer ten times running ends the run with a report
+ * from the last answer, not a crash: on a machine this loaded that is a result too.
+ */
+async function statsOrLast(): Promise<ClusterStatsSnapshot> {
+  if (statsGaveOut === null) {
+    try {
+      return await stats();
+    } catch (err) {
+      statsGaveOut = (err as Error).message;
+      log(`${statsGaveOut}: ending the run with the figures of the last answer`);
+    }
+  }
+  return lastStats!;
+}
+log(`server on ${values.runtime} at ${url}: ${server.output().match(/^(\d+) workers?/m)?.[1]} workers`);
+await new Promise((r) => setTimeout(r, 2_000));
+const idle = await stats();
+
+// 2. The client, ramping at a bounded rate over the targets.
+const clientWorkers = values["client-workers"] === "auto" ? [] : ["--workers", values["client-workers"]];
+const client = launch([
+  ...["client", "--runtime", values["client-runtime"], url, "--connections", String(connections)],
+  ...["--rate", String(rate), "--max-pending", String(maxPending), "--interval", values.interval],
+  ...["--targets", targets, ...clientWorkers, "--websocket", values.websocket, "--json"],
+]);
+const startedAt = performance.now();
+const tcpAtStart = readTcpCounters();
+const clientRss = () => processTree(client.pid!).reduce((s, pid) => s + rssBytes(pid), 0);
+const clientCpu = () => processTree(client.pid!).reduce((s, pid) => s + cpuSeconds(pid), 0);
+const serverCpu = (s: ClusterStatsSnapshot) =>
+  [s.pid, ...s.workers.map((w) => w.pid)].reduce((t, pid) => t + cpuSeconds(pid), 0);
+
+const samples: Sample[] = [];
+const sample = async () => {
+  const s = await statsOrLast();
+  const sys = readSystem();
+  samples.push({
+    t: (performance.now() - startedAt) / 1000,
+    open: s.connections.open,
+    accepted: s.connections.accepted,
+    serverRss: s.memory.rss,
+    serverHeap: s.memory.heapUsed,
+    clientRss: clientRss(),
+    slabBytes: sys.slabBytes,
+    memAvailable: sys.memAvailable,
+  });
+  const line = `${s.connections.open}/${connections} open, ${s.connections.accepted} accepted`;
+  if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
+  else if (samples.length % LOG_EVERY === 1) log(`${Math.round(samples[samples.length - 1].t)} s: ${line}`);
+  return s;
+};
+
+// 3. Ramp until every socket is open, the count stalls, or the client ends.
+let lastGrowth = performance.now();
+let rampEnd = 0;
+let stalled = false;
+for (;;) {
+  const s = await sample();
+  const previous = samples[samples.length - 2];
+  if (!previous || s.connections.accepted > previous.accepted) lastGrowth = performance.now();
+  if (s.connections.open >= connections || statsGaveOut) break;
+  if (interrupted || client.exitCode !== null || client.signalCode !== null) break;
+  if (performance.now() - lastGrowth > stallSeconds * 1000) {
+    log(`no new socket for ${stallSeconds} s at ${s.connections.open} open: the ramp stalled`);
+    stalled = true;
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 1_000));
+}
+if (client.exitCode !== null && client.exitCode !== 0 && !interrupted) {
+  // Nothing to report: say why, in the client's words, rather than a table of zeros.
+  await stopProcess(server, "SIGTERM", 60_000);
+  console.error(`c512k experiment: the client exited with code ${client.exitCode}:\n${client.output().trim()}`);
+  process.exit(1);
+}
+rampEnd = samples[samples.length - 1].t;
+const rampStart = samples.find((s) => s.accepted > 0)?.t ?? 0;
+log(`ramp over after ${rampEnd.toFixed(1)} s at ${samples[samples.length - 1].open} open; holding ${hold} s`);
+
+// 4. Hold with the seed's traffic, measuring CPU over it.
+const atHold = await statsOrLast();
+// The coordinator alone, or the coordinator and its workers.
+const clientTree = processTree(client.pid!).length;
+const holdCpu = { server: serverCpu(atHold), client: clientCpu(), at: performance.now() };
+const policies = (pids: number[]) => [...new Set(pids.map(schedPolicy).filter((p) => p !== null))].sort();
+const sched = {
+  asked: values.sched,
+  server: policies([atHold.pid, ...atHold.workers.map((w) => w.pid)]),
+  client: policies(processTree(client.pid!)),
+};
+const holdUntil = performance.now() + hold * 1000;
+while (performance.now() < holdUntil && !interrupted && client.exitCode === null && !statsGaveOut) {
+  await sample();
+  await new Promise((r) => setTimeout(r, 1_000));
+}
+const holdEnd = await statsOrLast();
+const holdWall = (performance.now() - holdCpu.at) / 1000;
+// Under a few seconds of hold (interrupted), a CPU figure would be noise: none is given.
+const cpu = holdWall < 5 ? { server: null, client: null } : {
+  server: Math.round(((serverCpu(holdEnd) - holdCpu.server) / holdWall) * 100),
+  client: Math.round(((clientCpu() - holdCpu.client) / holdWall) * 100),
+};
+const holdMessages = cpu.server === null ? null : {
+  perSecond: Math.round((holdEnd.messages.in - atHold.messages.in) / holdWall),
+  askedRate: Math.round(atHold.connections.open / Number(values.interval)),
+};
+const peakSample = samples.reduce((a, s) => (s.open > a.open ? s : a), samples[0]);
+
+// Before anything stops: the closing handshakes are not the run's.
+const tcp = tcpCountersSince(tcpAtStart);
+
+// 5. Stop: the client first (it reports), then the server.
+if (process.stderr.isTTY) process.stderr.write("\n");
+await stopProcess(client, "SIGINT", 120_000);
+let report: ClientReport | null = null;
+try {
+  report = JSON.parse(client.output().split("\n").find((l) => l.startsWith("{")) ?? "null");
+} catch {
+  report = null;
+}
+const final = await statsOrLast();
+await stopProcess(server, "SIGTERM", 60_000);
+
+const peak = final.connections.peak;
+const result: ExperimentReport = {
+  date: new Date().toISOString(),
+  command: `npm run experiment -- ${process.argv.slice(2).join(" ")}`.trim(),
+  machine: { cpu: os.cpus()[0]?.model ?? "?", cores: os.cpus().length, memTotal: os.totalmem(), kernel: os.release() },
+  runtime: values.runtime,
+  serverVersion: idle.version,
+  clientRuntime: values["client-runtime"],
+  clientVersion: report?.runtime.version ?? "?",
+  websocket: report?.websocket ?? values.websocket,
+  env: Object.fromEntries(Object.entries(process.env).filter(([k]) => TUNING_ENV.test(k)) as [string, string][]),
+  sched,
+  tcpHash: { asked: ehashAsked, buckets: ehashEntries() },
+  workers: { server: idle.workers.length, client: clientTree === 1 ? 1 : clientTree - 1 },
+  targets,
+  target: connections,
+  peak,
+  failed: report?.failed ?? connections,
+  failures: report?.failures ?? {},
+  failedAfter: report?.failedAfter ?? {},
+  sent: report?.sent ?? 0,
+  answered: report?.answered ?? 0,
+  mismatched: report?.mismatched ?? 0,
+  unanswered: report?.unanswered ?? 0,
+  rampSeconds: Math.round((rampEnd - rampStart) * 10) / 10,
+  acceptRate: Math.round(peakSample.accepted / Math.max(0.001, rampEnd - rampStart)),
+  serverBytesPerSocket: perSocket(samples, (s) => s.serverRss),
+  heapBytesPerSocket: perSocket(samples, (s) => s.serverHeap),
+  clientBytesPerSocket: perSocket(samples, (s) => s.clientRss),
+  kernelBytesPerSocket: Math.round(perSocket(samples, (s) => s.slabBytes) / 2),
+  cpu,
+  holdMessages,
+  rtt: { p50: report?.rttSteady.p50 ?? 0, p99: report?.rttSteady.p99 ?? 0, p999: report?.rttSteady.p999 ?? 0 },
+  rttWholeRun: report?.rtt ?? { p50: 0, p99: 0, p999: 0, max: 0 },
+  connect: { p50: report?.connect.p50 ?? 0, p99: report?.connect.p99 ?? 0, max: report?.connect.max ?? 0 },
+  holdSeconds: Math.round(holdWall),
+  tcp,
+  limit: statsGaveOut
+    ? `/stats stopped answering at ${peak} sockets (${statsGaveOut}); figures from its last answer`
+    : interrupted && peak < connections
+    ? `interrupted (Ctrl-C) at ${peak} sockets`
+    : findLimit(connections, peak, report, server.output(), stalled ? stallSeconds : null),
+};
+
+const out = values.out ??
+  `${ROOT}results/experiment-${values.runtime}-${connections}-${result.date.replace(/[:.]/g, "-")}.json`;
+mkdirSync(out.replace(/\/[^/]*$/, "") || ".", { recursive: true });
+writeFileSync(out, JSON.stringify({ ...result, samples }, null, 2));
+// The server's own words (workers that died and why, refusals) beside the report, not only in memory.
+const serverLog = `${out.replace(/\.json$/, "")}.server.log`;
+writeFileSync(serverLog, server.output());
+const color = useColor();
+console.log(
+  values.json
+    ? JSON.stringify(result)
+    : `${formatExperiment(result, { color })}\nreport: ${out}\nserver log: ${serverLog}`,
+);
+process.exit(result.limit === null && result.failed === 0 && result.mismatched === 0 ? 0 : 1);
