@@ -8,12 +8,12 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { CompareReport } from "../tools/compare/report.ts";
-import { measureInTurns } from "../tools/compare/turns.ts";
-import { openFileCount } from "../system/proc.ts";
-import { launchChromium } from "../tools/compare/browser.ts";
-import { start, stopChildren } from "../system/child-process.ts";
-import { ROOT } from "../system/runtimes.ts";
+import type { CompareReport } from "../../tools/compare/report.ts";
+import { measureInTurns } from "../../tools/compare/turns.ts";
+import { openFileCount } from "../../system/proc.ts";
+import { launchChromium } from "../../tools/compare/browser.ts";
+import { start, stopChildren } from "../../system/child-process.ts";
+import { ROOT } from "../../system/runtimes.ts";
 
 /** Our own processes (this checkout's) whose command line holds `part`. */
 function processesRunning(part: string): number[] {

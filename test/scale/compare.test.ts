@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { CompareReport } from "../tools/compare/report.ts";
-import { slope } from "../tools/fit.ts";
-import { CHROMIUM, launchChromium } from "../tools/compare/browser.ts";
-import { run } from "../system/child-process.ts";
-import { ROOT, RUNTIMES } from "../system/runtimes.ts";
+import type { CompareReport } from "../../tools/compare/report.ts";
+import { slope } from "../../tools/fit.ts";
+import { CHROMIUM, launchChromium } from "../../tools/compare/browser.ts";
+import { run } from "../../system/child-process.ts";
+import { ROOT, RUNTIMES } from "../../system/runtimes.ts";
 
 const CONNECTIONS = 3_000;
 const kb = (b: number) => (b / 1024).toFixed(2);

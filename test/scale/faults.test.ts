@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
 import { describe, it } from "node:test";
-import type { ClientReport } from "../client/report.ts";
-import { freePort, run, start } from "../system/child-process.ts";
-import { rawWebSocket } from "./_raw-ws.ts";
-import { CLIENT, runCommand, type RuntimeName, RUNTIMES } from "../system/runtimes.ts";
-import { startServer, statsUntil } from "../tools/local-server.ts";
-import { connectWelcomed } from "./_ws.ts";
+import type { ClientReport } from "../../client/report.ts";
+import { freePort, run, start } from "../../system/child-process.ts";
+import { rawWebSocket } from "../_raw-ws.ts";
+import { CLIENT, runCommand, type RuntimeName, RUNTIMES } from "../../system/runtimes.ts";
+import { startServer, statsUntil } from "../../tools/local-server.ts";
+import { connectWelcomed } from "../_ws.ts";
 
 /** Starts the node client with --json on `url`; resolves with its report and exit code. */
 function client(url: string, args: string[], runtime: RuntimeName = "node") {

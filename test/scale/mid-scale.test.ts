@@ -4,12 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ClientReport } from "../client/report.ts";
-import type { ClusterStatsSnapshot } from "../src/stats.ts";
-import { openFileLimit } from "../system/limits.ts";
-import { run } from "../system/child-process.ts";
-import { CLIENT, runCommand, RUNTIMES } from "../system/runtimes.ts";
-import { startServer } from "../tools/local-server.ts";
+import type { ClientReport } from "../../client/report.ts";
+import type { ClusterStatsSnapshot } from "../../src/stats.ts";
+import { openFileLimit } from "../../system/limits.ts";
+import { run } from "../../system/child-process.ts";
+import { CLIENT, runCommand, RUNTIMES } from "../../system/runtimes.ts";
+import { startServer } from "../../tools/local-server.ts";
 
 const SOCKETS = 30_000;
 

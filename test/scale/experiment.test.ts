@@ -5,11 +5,11 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { ExperimentReport } from "../tools/experiment/report.ts";
-import { CHILD_EHASH, ehashUnavailable } from "../system/netns.ts";
-import { TCP_COUNTERS } from "../system/tcp-counters.ts";
-import { start, stopChild, waitFor } from "../system/child-process.ts";
-import { ROOT } from "../system/runtimes.ts";
+import type { ExperimentReport } from "../../tools/experiment/report.ts";
+import { CHILD_EHASH, ehashUnavailable } from "../../system/netns.ts";
+import { TCP_COUNTERS } from "../../system/tcp-counters.ts";
+import { start, stopChild, waitFor } from "../../system/child-process.ts";
+import { ROOT } from "../../system/runtimes.ts";
 
 const EXPERIMENT = [process.execPath, `${ROOT}dist/experiment.js`];
 
