@@ -40,8 +40,7 @@ export const adapter: Adapter = {
         // No idleTimeout from --handshake-timeout: a half-sent request (slowloris) is bounded by
         // uWebSockets itself, at about 12–13 s whatever it says (measured with 2, 4 and 30; a
         // handshake written 13 s after the connect is answered, one written at 16 s is not:
-        // BENCHMARKS.md, run 14), and with 2
-        // the worker's counts in /stats went stale in 3 of 4 runs of the bad-input suite (the
+        // docs/server.md, "Bad input"), and with 2 the worker's counts in /stats went stale in 3 of 4 runs of the bad-input suite (the
         // cause was not found). Bun's default (10 s) it is.
         ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
         fetch: app.fetch,

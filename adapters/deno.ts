@@ -10,7 +10,7 @@ if (!("Deno" in globalThis)) throw wrongRuntime("deno", "deno task start");
 /**
  * Deno pings a socket every `idleTimeout` seconds and closes it (1001 "No response from ping
  * frame") if the pong is late. Its default, 30 s, dropped 6,756 of 100,000 live seed sockets
- * here (BENCHMARKS.md), so it is 0 (off) unless `--idle-timeout` asks. Set by serve(): the option
+ * here (docs/server.md, "Close codes"), so it is 0 (off) unless `--idle-timeout` asks. Set by serve(): the option
  * belongs to each upgrade, and every server of a process shares the same flags.
  */
 let idleTimeout = 0;

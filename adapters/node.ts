@@ -108,8 +108,7 @@ export const adapter: Adapter = {
   },
   // Node 20 cannot set SO_REUSEPORT, so workers are cluster workers. Cluster's default hands
   // each connection from the primary to a worker, round-robin: one process then accepts for all,
-  // and that hand-off cost Node most of its accept rate against the raw baseline (BENCHMARKS.md,
-  // "Node's accept rate with cluster workers"). So the workers accept for themselves from the
+  // and that hand-off cost Node most of its accept rate against the raw baseline (docs/topics/node-accept.md). So the workers accept for themselves from the
   // one shared socket (SCHED_NONE); a worker near its open-file limit stops accepting and leaves
   // the connections to the others (_node/accept-guard.ts). NODE_CLUSTER_SCHED_POLICY still decides.
   // Each worker starts with a small young generation (_node/young-generation.ts).

@@ -2,7 +2,7 @@
  * Server CPU per accepted WebSocket, Hono against raw on one runtime: N sockets ramped as fast as
  * one Bun client goes, the server's worker CPU (from /proc) read from the first connect to the
  * moment it holds N open files. Alternates the two layers `--runs` times, as one run cannot
- * judge a change of a few percent here (BENCHMARKS.md, "Node's accept path: a lazy Request").
+ * judge a change of a few percent here (docs/topics/node-accept.md).
  *
  *   node --import tsx bench/accept-cost.ts --runtime node --connections 15000 --runs 3
  */

@@ -34,7 +34,7 @@ const rate = Number(values.rate);
 const hold = Number(values.hold);
 
 const certificate = values.tls ? makeCertificate() : undefined;
-// One worker: the figures are one process's, as in the first table of BENCHMARKS.md.
+// One worker: the figures are one process's, as in BENCHMARKS.md, "Server memory per socket at 15,000 sockets".
 const server = await startServer(runtime, [
   "--workers",
   "1",

@@ -2,7 +2,7 @@
  * How many handshakes the ramp keeps in flight: TCP's congestion window, for handshakes. On a
  * saturated machine more handshakes in flight only wait longer, and past ~10 s servers drop
  * them (uWebSockets' request timeout, Node's --handshake-timeout): at 512,000 on Bun a fixed
- * window of 2,800 lost 5,061 connects, handshakes at p99 15 s (BENCHMARKS.md, "512,000 on Bun").
+ * window of 2,800 lost 5,061 connects, handshakes at p99 15 s (docs/experiment.md, "How the client paces itself").
  *
  * Pure and clock-free (the caller says when), so the scenario bundles it and a test drives it.
  */
@@ -12,7 +12,7 @@ export const SLOW_HANDSHAKE_MS = 3_000;
 /**
  * The window never shrinks below this (or the cap, if less). On a machine the steady traffic
  * saturates, every handshake takes seconds however few are in flight, and a floor of one left a
- * worker opening 1–2 sockets a second with 800 to go (BENCHMARKS.md, run 10).
+ * worker opening 1–2 sockets a second with 800 to go (docs/experiment.md, "How the client paces itself").
  */
 export const MIN_WINDOW = 8;
 

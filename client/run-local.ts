@@ -7,7 +7,7 @@ import { ClientRecorder } from "./recorder.ts";
  * Once stopped, a scenario gets this long to end: the seed needs at most 25 s (up to 20 s for
  * answers in flight on a slow machine, 5 s for close handshakes), plus the time to close its
  * sockets, which on a loaded machine is not small: at 508,000 sockets on 2 cores, 32 of 33
- * client workers (~15,400 sockets each) took over 15 s (BENCHMARKS.md, 512,000 run 6). Hence 2 ms
+ * client workers (~15,400 sockets each) took over 15 s (docs/experiment.md, "How the client paces itself"). Hence 2 ms
  * more per socket. One that takes longer is left behind, and reported.
  */
 export const STOP_GRACE_MS = 30_000;

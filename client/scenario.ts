@@ -26,12 +26,12 @@ const GRACE_MS = 5_000;
 /**
  * The end waits for answers in flight twice the slowest round trip seen, up to this long: at
  * 512,000 sockets on 2 cores the round trip p99 was 6.4 s, and a 5 s wait left 470 answers
- * uncounted (BENCHMARKS.md, run 11). run-local.ts's STOP_GRACE_MS covers it.
+ * uncounted (docs/experiment.md, "How the client paces itself"). run-local.ts's STOP_GRACE_MS covers it.
  */
 const ANSWER_GRACE_MAX_MS = 20_000;
 /**
  * Ramp tick. Not finer: with 33 client processes on 2 cores, 10 ms ticks were 3,300 wake-ups a
- * second, and a task switch is the dearest thing on such a machine (BENCHMARKS.md, "512,000").
+ * second, and a task switch is the dearest thing on such a machine (docs/experiment.md, "How the client paces itself").
  */
 const TICK_MS = 100;
 /**

@@ -2,7 +2,7 @@
  * The lean client's transport on Bun's own TCP API (`Bun.connect`), picked on Bun by
  * client/socket.ts. Why not `node:net` there too: on Bun a `net.Socket` is a stream wrapper over
  * this same socket, and its stream state is most of what a lean socket costs the client
- * (BENCHMARKS.md, "The lean client on Bun.connect"). Here one set of handlers serves every socket
+ * (docs/topics/lean-client.md). Here one set of handlers serves every socket
  * and a socket holds only this small object.
  */
 import type { Connect, Transport, TransportOwner, TransportTarget } from "./transport.ts";

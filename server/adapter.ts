@@ -60,7 +60,7 @@ type Memory = { rss: number; heapUsed: number };
  * `read`, or the last reading it gave when it cannot give one now. Every runtime reads RSS from
  * /proc through a file it opens: at the open-file limit, where a full worker lives, Node and Bun
  * throw (EMFILE) and Deno answers 0. A Bun worker holding 19,993 sockets died of it in its
- * once-a-second report, and took them all down (BENCHMARKS.md, "512,000 on Bun", run 18).
+ * once-a-second report, and took them all down (docs/server.md, "Workers").
  */
 export function lastGoodMemory(read: () => Memory): () => Memory {
   let last: Memory = { rss: 0, heapUsed: 0 };

@@ -2,8 +2,7 @@
  * What the three upgrade helpers share: one `WSContext` for a whole process, pointed at the
  * socket of the event being handled, instead of a context (and its closures) per socket. A
  * context per socket cost ~1.2 KB of heap on Node, and a context per event a sixth of Bun's CPU
- * per message (BENCHMARKS.md, "No adapter object per socket" and "Bun's accept path, piece by
- * piece"). It is safe because the core's handlers keep nothing of the context past their call,
+ * per message (docs/packages.md, "What the helpers save"). It is safe because the core's handlers keep nothing of the context past their call,
  * only `ws.raw`, the runtime's own socket (src/echo.ts).
  */
 import { WSContext, type WSEvents } from "hono/ws";

@@ -9,7 +9,7 @@ export const PORTS_ENV = "C512K_PORTS";
 /**
  * Set in a worker's environment: the scenario the supervisor bundled, so that a worker does not
  * run esbuild again (it was most of a Bun worker's start-up: ~550 ms against raw's ~70 ms,
- * BENCHMARKS.md, "Where Bun's Hono path spends its time"). Left unset for a bundle too big for
+ * docs/server.md, "Workers"). Left unset for a bundle too big for
  * one environment string (Linux: 128 KiB); the worker then bundles it itself.
  */
 export const SCENARIO_ENV = "C512K_SCENARIO";

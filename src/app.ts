@@ -18,7 +18,7 @@ export interface AppOptions {
    * The runtime's own upgrade refuses every handshake that refuseHandshake refuses (each adapter
    * says whether its does): then the check runs only after a refusal, to explain it, and a good
    * handshake never has its headers read in JS, where the first read may build a Headers object
-   * per accept (a few µs, near the noise: BENCHMARKS.md, "Bun's accept path, piece by piece").
+   * per accept (a few µs, near the noise: docs/packages.md, "What the helpers save").
    * Otherwise the check comes first, so a runtime that upgrades a malformed handshake never sees it.
    */
   upgradeChecksHandshake?: boolean;

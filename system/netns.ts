@@ -4,7 +4,7 @@
  *
  * On loopback both ends of every connection sit in that one table: a million connections were
  * ~7.6 sockets a bucket in this machine's 262,144, and the lookup was the first item of the CPU
- * profile (BENCHMARKS.md, "1,000,000 on Bun"). The host's table is sized at boot
+ * profile (docs/topics/tcp-hash.md). The host's table is sized at boot
  * (`thash_entries=`); Linux 6.1 added `net.ipv4.tcp_child_ehash_entries`, the size new network
  * namespaces get. So: set it, start ourselves again under `unshare --net` with loopback up, and
  * put the host's value back as soon as the namespace exists. Root only (both steps need it).

@@ -2,12 +2,12 @@
  * WebSocket upgrades on Bun, in place of hono/bun's helper, for one measured reason: it keeps a
  * `URL` object and a fresh data object per socket in `ws.data` for the socket's life. Here
  * `ws.data` is the one shared events object, so a socket costs the app nothing of its own
- * (BENCHMARKS.md, "Hono against raw").
+ * (docs/packages.md, "What the helpers save").
  *
  * Unlike hono/bun, no event gets objects of its own: every event gets the process's one context
  * (server/shared-context.ts), and a message event is a plain `{ type, data }`. A context and a
  * `MessageEvent` per message cost about a sixth of the server's CPU per message, 20–21 µs against
- * 17 (BENCHMARKS.md, "Bun's accept path, piece by piece").
+ * 17 (docs/packages.md, "What the helpers save").
  */
 import { defineWebSocketHelper, type WSEvents } from "hono/ws";
 import { closeEvent, guarded, messageEvent, OPEN_EVENT, sharedContext } from "../../server/shared-context.ts";

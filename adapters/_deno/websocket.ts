@@ -4,8 +4,8 @@
  * address and four handler closures, all kept for the socket's life. Here the handlers are
  * functions shared by every socket (Deno calls them with the socket as `this`), and every event
  * gets the one context of the process, pointed at the event's socket for the call. The core's
- * echo keeps nothing of it past the call (src/echo.ts). Measured in BENCHMARKS.md, "No
- * adapter object per socket": heap per socket 4.66 -> 3.02 KB (raw Deno: 3.24).
+ * echo keeps nothing of it past the call (src/echo.ts). Measured (docs/packages.md, "What the helpers
+ * save"): heap per socket 4.66 -> 3.02 KB (raw Deno: 3.24).
  */
 import { defineWebSocketHelper } from "hono/ws";
 import { guarded, perEvents, sharedContext } from "../../server/shared-context.ts";

@@ -4,7 +4,7 @@
  *
  * Node bounds it with `headersTimeout`, checked on a timer; and an event loop runs its timers
  * before it polls for I/O. A worker back from waiting ~10 s for the CPU (512,000 sockets and the
- * seed's traffic on 2 cores: BENCHMARKS.md, "512,000 on Node") checked first and answered 408 to
+ * seed's traffic on 2 cores: docs/server.md, `--handshake-timeout`) checked first and answered 408 to
  * handshakes whose headers had arrived in time and sat unread in the kernel. Here the deadline
  * looks once more after the loop's next poll (setImmediate), when what had arrived has been read.
  * A timer lives only while a connection waits for its first request.

@@ -2,8 +2,8 @@
  * The `Request` an upgrade hands the Hono app on Node, built lazily from the `IncomingMessage`.
  *
  * A real `Request` (undici's, with its `Headers`, `URL` parse and `AbortSignal`) cost ~35 µs
- * per upgrade here, about a third of what Hono added to Node's accept path (BENCHMARKS.md,
- * "Node's accept path: a lazy Request"). The app reads only the method, the URL and a few headers of an
+ * per upgrade here, about a third of what Hono added to Node's accept path (docs/topics/node-accept.md,
+ * "The upgrade keeps nothing per socket"). The app reads only the method, the URL and a few headers of an
  * upgrade, so those come straight from what Node's parser already made; anything else a
  * handler asks for (`signal`, `clone()`, `headers.forEach`…) builds the real object then, so
  * nothing is missing, only deferred. @hono/node-server does the same for its own requests

@@ -3,7 +3,7 @@
  * @hono/node-server's own helper, for one measured reason: its per-socket closures keep the
  * upgrade's whole Hono `Context`, `Request`, `IncomingMessage`, two `URL`s and two `Headers`
  * alive for the socket's life. `bench/heap-census.ts` at 2,000 sockets: 13.2 KB of heap per
- * socket against 7.1 KB for raw `ws` (BENCHMARKS.md, "Where Node's heap per socket goes").
+ * socket against 7.1 KB for raw `ws` (docs/packages.md, "What the helpers save").
  * Here a socket gets no objects of its own from the adapter (see `listeners` below).
  */
 import type { IncomingMessage, Server } from "node:http";
@@ -48,7 +48,7 @@ interface Listeners {
  * Every event gets the one shared context, and a message event is a plain `{ type, data }`, as
  * on Bun: the core's echo keeps nothing of either past its call (src/echo.ts). A context and its
  * closures per socket were ~1.2 KB of heap each (`bench/heap-census.ts --retainers
- * "array: (array)"`, BENCHMARKS.md).
+ * "array: (array)"`, docs/packages.md).
  */
 const listeners = perEvents<WebSocket, Listeners>((events) => ({
   message(data, isBinary) {

@@ -4,7 +4,7 @@
  * of accepts does, and then keeps. That room is per process, not per socket, yet it fills during
  * the ramp: at 100,000 sockets over 7 workers it was ~200 MB, 1.9 of the 5.9 KB of RSS per socket,
  * on the raw `ws` baseline as on ours. With 1 MB: 4.0 KB per socket, and no CPU per accept or per
- * message the benchmarks could tell from noise (BENCHMARKS.md, "Node's young generation").
+ * message the benchmarks could tell from noise (docs/topics/node-accept.md, "The young generation").
  * Deno's V8 is not given it: there the round trip's p99 went from ~60 ms to 2.5–3.4 s.
  */
 export const YOUNG_GENERATION_FLAG = "--max-semi-space-size=1";

@@ -24,7 +24,7 @@ const LISTENING = /listening on \S+ \(raw \w+ ([^,]+), pid (\d+)\)/;
 /**
  * How long `workers` processes may take to start: each loads its runtime and code on this
  * 2-core machine, one after another in effect. 33 Node cluster workers, loading TypeScript
- * through tsx, took just over 30 s (the twelfth session's first 512,000 compare with Node), which
+ * through tsx, took just over 30 s (a 512,000 compare with Node, 2026-11-28), which
  * ended the whole compare.
  */
 export const startupWaitMs = (workers: number) => Math.max(30_000, 3_000 * workers);

@@ -5,8 +5,7 @@
  *
  * Two ramps, each on a fresh server: one for speed (accept rate, CPU per accept) that nothing
  * interrupts, and one for memory, with a full GC at each quarter, then the hold. A forced full
- * GC mid-ramp costs a V8 server far more CPU afterwards than the GC itself (BENCHMARKS.md, "The
- * lead: compare's own GC samples"), so one ramp could not measure both honestly.
+ * GC mid-ramp costs a V8 server far more CPU afterwards than the GC itself (docs/compare.md), so one ramp could not measure both honestly.
  */
 import type { ClientReport } from "../../client/report.ts";
 import type { ClusterStatsSnapshot } from "../../src/stats.ts";

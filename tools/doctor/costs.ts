@@ -13,7 +13,7 @@ export type { RuntimeName };
 /** Kernel memory per TCP socket end (Slab growth at 30,000 loopback connections, 2026-11-27). */
 export const KERNEL_BYTES_PER_SOCKET = 4_742;
 
-/** Server RSS per socket through the Hono app, by runtime (15,000 sockets, tenth session, 2026-11-28). */
+/** Server RSS per socket through the Hono app, by runtime (15,000 sockets, 2026-11-28: BENCHMARKS.md, "Server memory per socket at 15,000 sockets"). */
 export const SERVER_BYTES_PER_SOCKET: Record<RuntimeName, number> = {
   node: 3_871,
   deno: 17_377,
@@ -22,7 +22,7 @@ export const SERVER_BYTES_PER_SOCKET: Record<RuntimeName, number> = {
 
 /**
  * Client RSS per socket, by WebSocket and runtime (dist/client.js, 15,000 sockets): the runtime's
- * own class 2026-11-27; lean on Bun.connect (Bun) eighth session, on node:net third session.
+ * own class and the lean one, 2026-11-27 (BENCHMARKS.md, "Client memory per socket at 15,000 sockets").
  */
 export const CLIENT_BYTES_PER_SOCKET: Record<WebSocketKind, Record<RuntimeName, number>> = {
   runtime: { node: 13_558, deno: 23_419, bun: 7_741 },

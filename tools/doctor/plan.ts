@@ -117,7 +117,7 @@ export function diagnose(m: Machine, options: DoctorOptions): Diagnosis {
   if (m.tcpEhashEntries !== undefined) {
     // On loopback both ends of a connection are in this one table: a million connections were
     // ~7.6 sockets a bucket in the host's 262,144, and the lookup (`__inet_lookup_established`)
-    // was the first item of a CPU profile (BENCHMARKS.md, "1,000,000 on Bun").
+    // was the first item of a CPU profile (docs/topics/tcp-hash.md).
     const buckets = Math.abs(m.tcpEhashEntries);
     const shared = m.tcpEhashEntries < 0 ? " (shared with the host)" : "";
     rows.push({

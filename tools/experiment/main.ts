@@ -44,12 +44,12 @@ const USAGE = `usage: npm run experiment -- [options]
   --client-workers N    (default auto)
   --sched POLICY        the Linux scheduling policy of every process it starts: normal, or batch
                         (SCHED_BATCH: a woken process does not preempt the running one, so
-                        fewer task switches per message; BENCHMARKS.md, "SCHED_BATCH") (default normal)
+                        fewer task switches per message; docs/topics/scheduling.md) (default normal)
   --ehash N             run in a network namespace of its own whose TCP connection hash has N
                         buckets (Linux ≥ 6.1, root). On loopback both ends of every connection
                         sit in it: a million connections are ~7.6 sockets a bucket of the
                         262,144 a 24 GiB machine boots with, and every packet walks the chain
-                        (BENCHMARKS.md, "1,000,000 on Bun") (default: this namespace's own)
+                        (docs/topics/tcp-hash.md) (default: this namespace's own)
   --stall S             give up the ramp after S seconds without a new socket (default 30)
   --out FILE            the JSON report (default results/experiment-RUNTIME-N-TIME.json); the
                         server's log goes beside it, FILE less .json plus .server.log
