@@ -46,7 +46,7 @@ export const adapter: Adapter = {
   // Deno upgraded a handshake with Sec-WebSocket-Version: 7 (handshake.ts).
   upgradeChecksHandshake: false,
   // Deno has no message-size setting: the core closes an oversized message with 4009 after
-  // Deno has buffered it whole (README, "Message size"). Nor has Deno.serve a bound on the time
+  // Deno has buffered it whole (docs/server.md, "Message size"). Nor has Deno.serve a bound on the time
   // to send request headers (denoland/deno#3515), so handshakeTimeout has no effect here.
   serve(app, { hostname, port, reusePort, idleTimeout: idle, tls }) {
     idleTimeout = idle;

@@ -38,7 +38,7 @@ export const SERVER_USAGE = `usage: c512k server [options]
   --max-payload N    largest accepted message in bytes (default 65536); larger closes with 1009
   --scenario FILE    serve this scenario module at /scenario instead of client/scenario.ts
   --handshake-timeout S  close a connection whose request headers take longer (default 10; 0 = none;
-                     Deno.serve has no such bound, see README "Bad input")
+                     Deno.serve has no such bound, see docs/server.md "Bad input")
   --idle-timeout S   dead-peer check: ping a socket silent for S seconds and close it if it stays
                      silent (default 0 = off: the seed's sockets speak only every 25 s)
   --close-rate N     on SIGTERM, close at most N sockets per second with 1001 (default 20000)

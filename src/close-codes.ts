@@ -14,7 +14,7 @@ export const MESSAGE_TOO_BIG = 1009;
 
 /**
  * A message over `--max-payload` that reached the app: only on Deno, which has no limit
- * setting and buffers a message whole before the app sees it (see README, "Message size").
+ * setting and buffers a message whole before the app sees it (see docs/server.md, "Message size").
  */
 export const MESSAGE_TOO_BIG_APP = 4009;
 

@@ -18,7 +18,7 @@ const MiB = 1024 * 1024;
 
 /**
  * How each runtime ends a socket that breaks the protocol. Deno's WebSocket drops the TCP
- * connection without a close frame (null) and accepts unmasked client frames (README, "Bad input").
+ * connection without a close frame (null) and accepts unmasked client frames (docs/server.md, "Bad input").
  */
 const PROTOCOL_ERROR: Record<RuntimeName, number | null> = { node: 1002, bun: 1002, deno: null };
 const INVALID_UTF8: Record<RuntimeName, number | null> = { node: 1007, bun: 1007, deno: null };

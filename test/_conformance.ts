@@ -1,6 +1,6 @@
 /**
  * The conformance suite, written once and run against the real server under each runtime:
- * what the README promises about /ws, /scenario, /stats, errors and shutdown.
+ * what docs/server.md promises about /ws, /scenario, /stats, errors and shutdown.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -13,7 +13,7 @@ import { connect, connectWelcomed } from "./_ws.ts";
 
 const MAX_PAYLOAD = 4096;
 
-/** Deno has no message-size setting, so the app closes with its own code (README, "Message size"). */
+/** Deno has no message-size setting, so the app closes with its own code (docs/server.md, "Message size"). */
 const OVERSIZE_CODE: Record<RuntimeName, number> = {
   node: MESSAGE_TOO_BIG,
   bun: MESSAGE_TOO_BIG,

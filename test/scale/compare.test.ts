@@ -1,5 +1,5 @@
 /**
- * `npm run compare` at a small scale, as the README runs it: every runtime, the raw baselines,
+ * `npm run compare` at a small scale, as docs/compare.md runs it: every runtime, the raw baselines,
  * TLS and every client runtime. The report's figures must be measurements (derived from the
  * samples, non-zero, ordered), and the HTML page must show in Chromium the numbers of the JSON.
  */

@@ -76,7 +76,7 @@ for (const runtime of RUNTIMES) {
       // Deno ends the TCP connection right after its close frame, without waiting for the
       // peer's; with the peer's last message still unread, the kernel resets it and the close
       // frame is lost (1006). So on Deno, and only there, a socket with a message in flight may
-      // see 1006: each such socket is one unanswered message (README, "Graceful shutdown").
+      // see 1006: each such socket is one unanswered message (docs/server.md, "Graceful shutdown").
       const reset = runtime === "deno" ? report.drops["1006"] ?? 0 : 0;
       const expected: Record<string, number> = { "1001 server shutting down": SOCKETS - reset };
       if (reset) expected["1006"] = reset;
