@@ -85,8 +85,8 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   const watch = (s: Slot): Slot => {
     const proc = s.proc;
     createInterface({ input: proc.stdout }).on("line", (line) => {
-      if (counts.take(s.id, line)) totals(); // the peak is the highest total seen at any report
-      else if (line.startsWith("listening on ")) s.listening = true;
+      if (counts.take(s.id, line)) return;
+      if (line.startsWith("listening on ")) s.listening = true;
       else console.log(`[worker ${s.id}] ${line}`);
     });
     createInterface({ input: proc.stderr }).on("line", (line) => console.error(`[worker ${s.id}] ${line}`));

@@ -51,10 +51,16 @@ export class Totals {
     this.#base = base;
   }
 
-  /** Takes in slot `id`'s stdout line if it is a counters report; false for any other line. */
+  /**
+   * Takes in slot `id`'s stdout line if it is a counters report; false for any other line. The
+   * peak is the highest total seen at any report: the sum of per-worker peaks would overstate it.
+   */
   take(id: number, line: string): boolean {
     if (!line.startsWith(STATS_PREFIX)) return false;
     this.#last.set(id, JSON.parse(line.slice(STATS_PREFIX.length)));
+    let open = 0;
+    for (const s of this.#last.values()) open += s.connections.open;
+    this.#peak = Math.max(this.#peak, open);
     return true;
   }
 
@@ -84,7 +90,6 @@ export class Totals {
     });
     const sum = (f: (w: WorkerStats) => number) => workers.reduce((s, w) => s + f(w), 0);
     const open = sum((w) => w.connections.open);
-    // The sum of per-worker peaks overstates; the highest total seen is what happened.
     this.#peak = Math.max(this.#peak, open);
     const r = this.#retired;
     return {

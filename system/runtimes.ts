@@ -31,7 +31,7 @@ export function isRuntime(name: string): name is RuntimeName {
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** The binary: Node is the one running this; Deno and Bun come with `npm ci`. */
-export function runtimeBinary(runtime: RuntimeName): string {
+function runtimeBinary(runtime: RuntimeName): string {
   if (runtime === "node") return process.execPath;
   return `${ROOT}node_modules/.bin/${runtime}`;
 }
