@@ -6,6 +6,7 @@ import type { ClientReport } from "./report.ts";
 import type { ClientOptions } from "./options.ts";
 import { histogram, summarize, widen } from "./recorder.ts";
 import type { SocketChoice } from "./socket.ts";
+import { overallRamp } from "./ramp-gate.ts";
 import {
   CLIENT_WORKER_ENV,
   decodeHistogram,
@@ -99,6 +100,7 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       rtt: summarize(rtt),
       rttSteady: summarize(rttSteady),
       connect: summarize(connect),
+      ramp: { state: "ramping", why: "", pauses: 0, pausedSeconds: 0 },
       mismatchSamples: [],
     };
     const add = (into: Record<string, number>, from: Record<string, number>) => {
@@ -123,6 +125,13 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       rttSteady.add(decodeHistogram(result.rttSteady));
       connect.add(decodeHistogram(result.connect));
     });
+    const ramps = results.filter((r) => r !== undefined).map((r) => r.report.ramp);
+    merged.ramp = {
+      ...overallRamp(ramps),
+      pauses: ramps.reduce((s, r) => s + r.pauses, 0),
+      // The workers pause side by side: the longest is the ramp's.
+      pausedSeconds: Math.max(0, ...ramps.map((r) => r.pausedSeconds)),
+    };
     merged.rtt = summarize(rtt);
     merged.rttSteady = summarize(rttSteady);
     merged.connect = summarize(connect);
@@ -130,14 +139,19 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
   });
 
   return {
-    figures: () => ({
-      open: latest.reduce((s, f) => s + (f?.open ?? 0), 0),
-      failed: latest.reduce((s, f) => s + (f?.failed ?? 0), 0),
-      answered: latest.reduce((s, f) => s + (f?.answered ?? 0), 0),
-      // The live line shows the worst worker; the final report merges the histograms exactly.
-      rttP50: Math.max(0, ...latest.map((f) => f?.rttP50 ?? 0)),
-      rttP99: Math.max(0, ...latest.map((f) => f?.rttP99 ?? 0)),
-    }),
+    figures: () => {
+      const ramp = overallRamp(latest.map((f) => ({ state: f?.ramp ?? "ramping", why: f?.rampWhy ?? "" })));
+      return {
+        open: latest.reduce((s, f) => s + (f?.open ?? 0), 0),
+        ramp: ramp.state,
+        rampWhy: ramp.why,
+        failed: latest.reduce((s, f) => s + (f?.failed ?? 0), 0),
+        answered: latest.reduce((s, f) => s + (f?.answered ?? 0), 0),
+        // The live line shows the worst worker; the final report merges the histograms exactly.
+        rttP50: Math.max(0, ...latest.map((f) => f?.rttP50 ?? 0)),
+        rttP99: Math.max(0, ...latest.map((f) => f?.rttP99 ?? 0)),
+      };
+    },
     done,
     interrupt(force) {
       for (const { child } of children) child.kill(force ? "SIGKILL" : "SIGINT");

@@ -8,6 +8,7 @@ import { coordinate } from "./coordinator.ts";
 import { loadScenario, ScenarioError } from "./load-scenario.ts";
 import { CLIENT_USAGE, type ClientOptions, parseClientOptions, UsageError } from "./options.ts";
 import { startProgress } from "./progress.ts";
+import { logRamp } from "./ramp-log.ts";
 import { runLocal } from "./run-local.ts";
 import { relaunch } from "./relaunch.ts";
 import { pickWebSocket } from "./socket.ts";
@@ -136,9 +137,12 @@ whenOrphaned(() => onInterrupt(false));
 let counts: Omit<ClientReport, "runtime" | "websocket" | "scenario" | "target" | "seconds">;
 if (workers === 1) {
   let recorder: import("./recorder.ts").ClientRecorder | undefined;
-  const progress = startProgress(() => recorder!.figures(), options.connections);
+  const figures = () => recorder!.figures();
+  const progress = startProgress(figures, options.connections);
+  const rampLog = logRamp(figures, (line) => console.error(`c512k client: ${line}`));
   const done = await runLocal(scenario.run, choice.WebSocket, options, stop, (r) => (recorder = r));
   progress.stop();
+  rampLog.stop();
   counts = done.report({
     runtime: choice.runtime,
     websocket: choice.label,
@@ -150,8 +154,10 @@ if (workers === 1) {
   const team = coordinate(options, choice, scenario.sha256, workers);
   onInterrupt = (force) => team.interrupt(force);
   const progress = startProgress(team.figures, options.connections);
+  const rampLog = logRamp(team.figures, (line) => console.error(`c512k client: ${line}`));
   counts = await team.done;
   progress.stop();
+  rampLog.stop();
 }
 
 const report: ClientReport = {

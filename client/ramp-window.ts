@@ -16,11 +16,24 @@ export const SLOW_HANDSHAKE_MS = 3_000;
  */
 export const MIN_WINDOW = 8;
 
+/**
+ * Handshakes in flight are also kept under this many ms of the recent accept rate (the window's
+ * "bandwidth-delay product"): a queue no deeper than that waits about that long. Without it a
+ * server slowed to 174 accepts/s by a CPU quota left handshakes 16.7 s in queues the window had
+ * filled before it shrank (docs/experiment.md, "When the machine is full").
+ */
+export const TARGET_WAIT_MS = 1_000;
+/** The accept rate is counted over RATE_BUCKETS buckets of RATE_BUCKET_MS. */
+const RATE_BUCKET_MS = 500;
+const RATE_BUCKETS = 4;
+
 export class RampWindow {
   #size: number;
   readonly #max: number;
   readonly #min: number;
   #shrunkAt = -Infinity;
+  /** Handshakes finished per RATE_BUCKET_MS slot of the clock, the last RATE_BUCKETS of them. */
+  #finished: { slot: number; n: number }[] = [];
 
   constructor(max: number) {
     this.#max = max;
@@ -39,11 +52,31 @@ export class RampWindow {
    * queue. Fast: grow by one per window's worth, up to the cap.
    */
   took(ms: number, now: number): void {
+    if (Number.isFinite(ms)) {
+      const slot = Math.floor(now / RATE_BUCKET_MS);
+      const last = this.#finished[this.#finished.length - 1];
+      if (last?.slot === slot) last.n++;
+      else {
+        this.#finished.push({ slot, n: 1 });
+        if (this.#finished.length > RATE_BUCKETS) this.#finished.shift();
+      }
+    }
     if (ms <= SLOW_HANDSHAKE_MS) {
       this.#size = Math.min(this.#max, this.#size + 1 / this.#size);
     } else if (now - this.#shrunkAt > SLOW_HANDSHAKE_MS) {
       this.#size = Math.max(this.#min, this.#size / 2);
       this.#shrunkAt = now;
     }
+  }
+
+  /**
+   * Handshakes allowed in flight at `now`: the window, and no more than TARGET_WAIT_MS of the
+   * accept rate of the last RATE_BUCKETS × RATE_BUCKET_MS (never under the floor).
+   */
+  allowed(now: number): number {
+    const from = Math.floor(now / RATE_BUCKET_MS) - RATE_BUCKETS + 1;
+    const finished = this.#finished.reduce((sum, b) => (b.slot >= from ? sum + b.n : sum), 0);
+    const perMs = finished / (RATE_BUCKETS * RATE_BUCKET_MS);
+    return Math.min(this.#size, Math.max(this.#min, perMs * TARGET_WAIT_MS));
   }
 }

@@ -5,6 +5,7 @@ import type { Recorder } from "./scenario-contract.ts";
 import { GOING_AWAY } from "../src/close-codes.ts";
 import { failureReason, withoutUrls } from "./failure-reason.ts";
 import type { ProgressFigures } from "./worker-link.ts";
+import type { RampState } from "./ramp-gate.ts";
 
 const MISMATCH_SAMPLES = 5;
 
@@ -64,6 +65,12 @@ export class ClientRecorder implements Recorder {
   steady = false;
   /** When it was (performance.now()). */
   #steadyAt = Infinity;
+
+  rampState: RampState = "ramping";
+  rampWhy = "";
+  rampPauses = 0;
+  #pausedMs = 0;
+  #pausedAt: number | null = null;
 
   /** The sockets this process opens, to know when its ramp is over. */
   readonly target: number;
@@ -147,9 +154,25 @@ export class ClientRecorder implements Recorder {
     }
   }
 
+  ramp(state: RampState, why: string): void {
+    const now = performance.now();
+    if (this.#pausedAt !== null) this.#pausedMs += now - this.#pausedAt;
+    this.#pausedAt = state === "paused" ? now : null;
+    if (state === "paused") this.rampPauses++;
+    this.rampState = state;
+    this.rampWhy = why;
+    // A held ramp is over: what is sent from now on is the steady state of what it holds.
+    if (state === "held" && !this.steady) {
+      this.steady = true;
+      this.#steadyAt = now;
+    }
+  }
+
   figures(): ProgressFigures {
     return {
       open: this.open,
+      ramp: this.rampState,
+      rampWhy: this.rampWhy,
       failed: this.failedCount,
       answered: this.answeredCount,
       rttP50: toMs(this.rtt.getValueAtPercentile(50)),
@@ -177,6 +200,14 @@ export class ClientRecorder implements Recorder {
       rtt: summarize(this.rtt),
       rttSteady: summarize(this.rttSteady),
       connect: summarize(this.connectTime),
+      ramp: {
+        // A scenario that never says how its ramp went: done if every socket opened or failed.
+        state: this.rampState === "ramping" && this.steady ? "done" : this.rampState,
+        why: this.rampWhy,
+        pauses: this.rampPauses,
+        pausedSeconds:
+          Math.round((this.#pausedMs + (this.#pausedAt === null ? 0 : performance.now() - this.#pausedAt)) / 100) / 10,
+      },
       mismatchSamples: this.mismatchSamples,
     };
   }

@@ -1,4 +1,5 @@
 /** The client's result: printed as one JSON object with `--json`, and as a table otherwise. */
+import type { RampState } from "./ramp-gate.ts";
 
 /** The youngest and the oldest of a group (failed connects of one cause), ms. */
 export interface AgeRange {
@@ -12,6 +13,16 @@ export interface Percentiles {
   p99: number;
   p999: number;
   max: number;
+}
+
+/** How the ramp went: complete, or held short of the count because the machine was full. */
+export interface RampReport {
+  /** "done": every socket was started; "held": the ramp stopped short (why says why); else it was stopped first. */
+  state: RampState;
+  why: string;
+  /** Times the ramp paused for deep queues, and the time it spent paused (s; the longest worker's). */
+  pauses: number;
+  pausedSeconds: number;
 }
 
 export interface ClientReport {
@@ -59,6 +70,7 @@ export interface ClientReport {
   /** Handshake time. */
   connect: Percentiles;
   seconds: number;
+  ramp: RampReport;
   /** Up to five wrong answers, to show what went wrong. */
   mismatchSamples: { expected: string; got: string }[];
 }

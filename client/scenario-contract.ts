@@ -41,6 +41,8 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+import type { RampState } from "./ramp-gate.ts";
+
 /** The client's counters and histograms; the scenario reports every event to it. */
 export interface Recorder {
   /** A connection attempt started. */
@@ -71,6 +73,11 @@ export interface Recorder {
   mismatched(expected: string, got: unknown): void;
   /** A message that answers nothing we sent (or a wrong greeting). */
   unexpected(expected: string, got: unknown): void;
+  /**
+   * The ramp paused, resumed, ended complete ("done"), or stopped for good short of the count
+   * ("held": the machine holds no more), and why, with the figures that made it.
+   */
+  ramp(state: RampState, why: string): void;
 }
 
 export interface ScenarioContext {

@@ -11,10 +11,11 @@
  * from then (no debt, no burst).
  *
  * Bundled by the server into one module: it may import types, and small pure modules with no
- * runtime's API (ramp-window.ts).
+ * runtime's API (ramp-window.ts, ramp-gate.ts).
  */
 import type { ScenarioContext, WebSocketLike } from "./scenario-contract.ts";
 import { RampWindow } from "./ramp-window.ts";
+import { RampGate, type RampState } from "./ramp-gate.ts";
 
 const WELCOME = "Welcome!";
 /** The server is going away (shutting down): RFC 6455's 1001. Not a failure. */
@@ -84,6 +85,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
   let started = 0;
   let pending = 0;
   const rampWindow = new RampWindow(maxPending);
+  const gate = new RampGate(intervalMs);
   let finishedCount = 0;
   let inFlight = 0;
   let slowestAnswer = 0;
@@ -189,6 +191,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
       const now = performance.now();
       const ms = now - peer.connectStart;
       rampWindow.took(ms, now);
+      gate.handshake(ms, now);
       if (peer.reopening) recorder.reconnected(ms);
       else recorder.opened(ms);
       peer.reopening = true;
@@ -210,7 +213,9 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
         recorder.unexpected("(no message in flight)", data);
         return;
       }
-      const rtt = performance.now() - peer.sentAt;
+      const now = performance.now();
+      const rtt = now - peer.sentAt;
+      gate.answer(rtt, now);
       if (rtt > slowestAnswer) slowestAnswer = rtt;
       if (data === peer.expected) recorder.answered(rtt);
       else recorder.mismatched(peer.expected, data);
@@ -231,7 +236,11 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
       peer.isOpen = false;
       if (!wasOpen) pending--;
       // A handshake that failed counts as a slow one: the server may be shedding load.
-      if (!wasOpen && !peer.closing) rampWindow.took(Infinity, performance.now());
+      if (!wasOpen && !peer.closing) {
+        const now = performance.now();
+        rampWindow.took(Infinity, now);
+        gate.handshake(now - peer.connectStart, now);
+      }
       if (inFlightHere) {
         inFlight--;
         peer.expected = null;
@@ -286,21 +295,36 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     connect(peer);
   };
 
-  // Ramp: at most `rate` opens a second, and at most `rampWindow.size` handshakes in flight. A
-  // tick's allowance does not pile up while the server is slow: no burst when it catches up.
+  // Ramp: at most `rate` opens a second, at most `rampWindow.allowed()` handshakes in flight, and
+  // none while the gate says the machine's queues are deep. A tick's allowance does not pile up
+  // while the server is slow: no burst when it catches up.
   const perTick = (rate * TICK_MS) / 1000;
   let allowance = 1;
+  let rampState: RampState = "ramping";
   const ramp = setInterval(() => {
+    const now = performance.now();
+    // `connecting` keeps insertion order: its first peer has waited longest.
+    const oldest = connecting.values().next().value;
+    const state = gate.check(now, oldest ? now - oldest.connectStart : 0);
+    if (state !== rampState) recorder.ramp(rampState = state, gate.why);
+    if (state === "held") return clearInterval(ramp);
     allowance = Math.min(allowance + perTick, Math.max(1, perTick));
-    while (allowance >= 1 && started < connections && pending < rampWindow.size && !stopping) {
+    while (
+      state === "ramping" && allowance >= 1 && started < connections && pending < rampWindow.allowed(now) && !stopping
+    ) {
       allowance--;
       open(started++);
     }
-    if (started >= connections) clearInterval(ramp);
+    if (started >= connections) {
+      clearInterval(ramp);
+      gate.complete();
+      recorder.ramp("done", "");
+    }
   }, TICK_MS);
 
-  // Run until stopped, or until every socket has sent its messages or ended.
-  const finished = () => started === connections && finishedCount >= connections;
+  // Run until stopped, or until every socket started (all, or all before the ramp held) has sent
+  // its messages or ended.
+  const finished = () => (started === connections || rampState === "held") && finishedCount >= started;
   await new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
     signal.addEventListener("abort", () => resolve(), { once: true });

@@ -15,6 +15,12 @@ export function formatSummary(r: ClientReport, { color = false } = {}): string {
   latency.push(["round trip, steady", r.rttSteady.p50, r.rttSteady.p99, r.rttSteady.p999, r.rttSteady.max]);
   latency.push(["connect", r.connect.p50, r.connect.p99, r.connect.p999, r.connect.max]);
   const lines = [counts.toString(), latency.toString()];
+  if (r.ramp.state === "held") {
+    lines.push(`the ramp held at ${r.peakOpen} of ${r.target} (the machine is full): ${r.ramp.why}`);
+  }
+  if (r.ramp.pauses > 0) {
+    lines.push(`the ramp paused ${r.ramp.pauses} times for deep queues, ${r.ramp.pausedSeconds} s in all`);
+  }
   for (const [reason, n] of Object.entries(r.failures)) lines.push(`failed ${n}: ${reason}${failureAge(r, reason)}`);
   if (r.shutdowns > 0) {
     lines.push(

@@ -1,6 +1,7 @@
 /** What the client coordinator and its worker processes say to each other, on the workers' stdout. */
 import * as hdr from "hdr-histogram-js";
 import type { ClientReport } from "./report.ts";
+import type { RampState } from "./ramp-gate.ts";
 
 /** Set in a client worker's environment: "i/N". */
 export const CLIENT_WORKER_ENV = "C512K_CLIENT_WORKER";
@@ -22,6 +23,9 @@ export interface WorkerAssignment {
 
 export interface ProgressFigures {
   open: number;
+  ramp: RampState;
+  /** Why it paused or holds, with figures; empty otherwise. */
+  rampWhy: string;
   failed: number;
   answered: number;
   rttP50: number;

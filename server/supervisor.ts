@@ -125,6 +125,9 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   const scheme = options.tls ? "https" : "http";
   console.log(`listening on ${scheme}://${options.hostname}:${where} (${name} ${version})`);
   console.log(`${options.workers} worker${options.workers === 1 ? "" : "s"} (${options.workersWhy}); totals at /stats`);
+  // For tools on this machine: the supervisor's own port answers even when every worker's accept
+  // queue is full (docs/server.md, "Reading the totals under load").
+  console.log(`control on ${controlUrl}/stats`);
 
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -46,9 +46,13 @@ export class Totals {
   /** What dead workers counted, so the totals never go backwards; their open sockets died closed. */
   #retired = { accepted: 0, closed: 0, messagesIn: 0, messagesOut: 0 };
   #peak = 0;
+  /** When each slot's last report came in. */
+  #at = new Map<number, number>();
+  #now: () => number;
 
-  constructor(base: () => Pick<StatsSnapshot, "runtime" | "version" | "pid" | "uptimeSeconds">) {
+  constructor(base: () => Pick<StatsSnapshot, "runtime" | "version" | "pid" | "uptimeSeconds">, now = Date.now) {
     this.#base = base;
+    this.#now = now;
   }
 
   /**
@@ -58,6 +62,7 @@ export class Totals {
   take(id: number, line: string): boolean {
     if (!line.startsWith(STATS_PREFIX)) return false;
     this.#last.set(id, JSON.parse(line.slice(STATS_PREFIX.length)));
+    this.#at.set(id, this.#now());
     let open = 0;
     for (const s of this.#last.values()) open += s.connections.open;
     this.#peak = Math.max(this.#peak, open);
@@ -73,9 +78,11 @@ export class Totals {
     this.#retired.messagesIn += last.messages.in;
     this.#retired.messagesOut += last.messages.out;
     this.#last.delete(id);
+    this.#at.delete(id);
   }
 
   snapshot(slots: SlotInfo[]): ClusterStatsSnapshot {
+    const now = this.#now();
     const workers: WorkerStats[] = slots.map(({ id, pid, restarts }) => {
       const last = this.#last.get(id);
       return {
@@ -86,6 +93,7 @@ export class Totals {
         connections: last?.connections ?? ZERO.connections,
         messages: last?.messages ?? ZERO.messages,
         memory: last?.memory ?? { rss: 0, heapUsed: 0 },
+        ageMs: last ? now - this.#at.get(id)! : null,
       };
     });
     const sum = (f: (w: WorkerStats) => number) => workers.reduce((s, w) => s + f(w), 0);
@@ -103,6 +111,7 @@ export class Totals {
       messages: { in: r.messagesIn + sum((w) => w.messages.in), out: r.messagesOut + sum((w) => w.messages.out) },
       memory: { rss: sum((w) => w.memory.rss), heapUsed: sum((w) => w.memory.heapUsed) },
       workers,
+      staleMs: Math.max(0, ...workers.map((w) => w.ageMs ?? 0)),
     };
   }
 }

@@ -35,12 +35,19 @@ export interface WorkerStats {
   connections: StatsSnapshot["connections"];
   messages: StatsSnapshot["messages"];
   memory: StatsSnapshot["memory"];
+  /** How old these figures are: milliseconds since the worker last reported (null: never did). */
+  ageMs: number | null;
 }
 
 /** The JSON body of `GET /stats` on a server of several worker processes (every server here). */
 export interface ClusterStatsSnapshot extends StatsSnapshot {
   /** The supervisor's pid is `pid`; these are the processes that hold the sockets. */
   workers: WorkerStats[];
+  /**
+   * How stale the totals are: the age in milliseconds of the oldest report from a live worker. A
+   * worker reports every second; more than that means a worker too busy to say what it holds.
+   */
+  staleMs: number;
 }
 
 /** Plain integers bumped on the hot path: no allocation per socket or per message. */

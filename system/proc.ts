@@ -29,6 +29,14 @@ export function readSystem(): SystemReading {
   };
 }
 
+/** The machine's CPU time since boot, all cores, in clock ticks: busy and in all (`/proc/stat`). */
+export function machineCpu(): { busy: number; total: number } {
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user)
+  const f = read("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
 /** CPU seconds (user + system) a process has used; 0 once it is gone. */
 export function cpuSeconds(pid: number): number {
   // The command name may hold spaces: fields are counted after its closing parenthesis.

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { BINARY_REFUSED, GOING_AWAY, MESSAGE_TOO_BIG, MESSAGE_TOO_BIG_APP } from "../src/close-codes.ts";
-import type { StatsSnapshot } from "../src/stats.ts";
+import type { ClusterStatsSnapshot, StatsSnapshot } from "../src/stats.ts";
 import type { RuntimeName } from "../system/runtimes.ts";
 import { startServer, type TestServer } from "../tools/local-server.ts";
 import { connect, connectWelcomed } from "./_ws.ts";
@@ -146,6 +146,23 @@ export function conformance(runtime: RuntimeName): void {
       const afterClose = await statsUntil(server, (s) => s.connections.open === 0);
       assert.equal(afterClose.connections.open, 0);
       assert.equal(afterClose.connections.closed, before.connections.closed + 5);
+    });
+
+    it("answers the same totals on the supervisor's control port, and says how stale they are", async () => {
+      const sockets = await Promise.all(Array.from({ length: 2 }, () => connectWelcomed(server.wsUrl)));
+      const open = await statsUntil(server, (s) => s.connections.open === 2) as ClusterStatsSnapshot;
+      const res = await fetch(`${server.controlUrl}/stats`);
+      assert.equal(res.status, 200);
+      const control = await res.json() as ClusterStatsSnapshot;
+      assert.equal(control.connections.open, 2);
+      assert.equal(control.connections.accepted, open.connections.accepted);
+      // Workers report every second: a live one's figures are younger than a few seconds.
+      for (const s of [open, control]) {
+        assert.ok(s.staleMs >= 0 && s.staleMs < 5_000, `staleMs ${s.staleMs}`);
+        assert.ok(s.workers.every((w) => w.ageMs !== null && w.ageMs <= s.staleMs));
+      }
+      for (const s of sockets) s.ws.close();
+      await Promise.all(sockets.map((s) => s.closed));
     });
   });
 

@@ -2,7 +2,7 @@
 // by one per window of fast ones, never past the cap nor under its floor.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MIN_WINDOW, RampWindow, SLOW_HANDSHAKE_MS } from "../client/ramp-window.ts";
+import { MIN_WINDOW, RampWindow, SLOW_HANDSHAKE_MS, TARGET_WAIT_MS } from "../client/ramp-window.ts";
 
 describe("the ramp window", () => {
   it("starts at --max-pending and stays there while handshakes are fast", () => {
@@ -39,5 +39,20 @@ describe("the ramp window", () => {
     assert.ok(w.size > 50.9 && w.size < 51.1, `after one window of fast handshakes: ${w.size}`);
     for (let i = 0; i < 100_000; i++) w.took(10, 1);
     assert.equal(w.size, 100);
+  });
+
+  it("keeps in flight no more than TARGET_WAIT_MS of the recent accept rate, so a slow server's queue stays short", () => {
+    const w = new RampWindow(1_000);
+    // Nothing finished yet: the floor, then as the server answers, the rate sets the bound.
+    assert.equal(w.allowed(0), MIN_WINDOW);
+    // 100 handshakes a second for 2 s, each fast: ~100 in flight is 1 s of queue.
+    for (let i = 0; i < 200; i++) w.took(20, 10_000 + i * 10);
+    const allowed = w.allowed(12_000);
+    assert.ok(allowed >= 0.5 * 100 * TARGET_WAIT_MS / 1000 && allowed <= 100 * TARGET_WAIT_MS / 1000, `${allowed}`);
+    // A fast server is bounded by the window only.
+    for (let i = 0; i < 20_000; i++) w.took(1, 20_000 + i / 10);
+    assert.equal(w.allowed(22_000), 1_000);
+    // Long after the last answer: back to the floor.
+    assert.equal(w.allowed(60_000), MIN_WINDOW);
   });
 });

@@ -51,4 +51,19 @@ describe("totals", () => {
     totals.take(0, line(2, 2, 0, 0));
     assert.deepEqual(totals.snapshot(slots).connections, { open: 6, peak: 9, accepted: 12, closed: 6 });
   });
+
+  it("says how stale its figures are: the age of the oldest live worker's report", () => {
+    let now = 1_000;
+    const totals = new Totals(base, () => now);
+    totals.take(0, line(1, 1, 0, 0));
+    now = 1_400;
+    totals.take(1, line(1, 1, 0, 0));
+    now = 4_000;
+    const s = totals.snapshot(slots);
+    assert.deepEqual(s.workers.map((w) => w.ageMs), [3_000, 2_600]);
+    assert.equal(s.staleMs, 3_000);
+    totals.died(0);
+    const after = totals.snapshot(slots);
+    assert.deepEqual([after.workers[0].ageMs, after.staleMs], [null, 2_600]);
+  });
 });

@@ -9,6 +9,8 @@ export interface TestServer {
   /** http://127.0.0.1:PORT, or https:// with --tls-cert */
   url: string;
   wsUrl: string;
+  /** The supervisor's control port (http://127.0.0.1:PORT): /stats that never waits behind the load. */
+  controlUrl: string;
   /** Sends `signal` and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
@@ -30,7 +32,9 @@ export async function startServer(
   ]);
   const [, scheme, port] = await waitFor(child, /listening on (https?):\/\/[\d.]+:(\d+) \(/);
   const url = `${scheme}://127.0.0.1:${port}`;
+  const [, controlUrl] = await waitFor(child, /control on (http:\/\/127\.0\.0\.1:\d+)\/stats/);
   return {
+    controlUrl,
     runtime,
     child,
     url,

@@ -144,12 +144,13 @@ async function startMeasured(plan: ServerPlan): Promise<Running> {
     const [, scheme, port] = await waitFor(server, /listening on (https?):\/\/[\d.]+:(\d+) \(/);
     const startupMs = performance.now() - t0;
     const url = `${scheme}://127.0.0.1:${port}`;
-    if (tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"; // our own /stats, same certificate
-    let stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+    // The supervisor's own port: plain http on loopback even with TLS, and never behind the load.
+    const [, control] = await waitFor(server, /control on (http:\/\/127\.0\.0\.1:\d+)\/stats/);
+    let stats = await (await fetch(`${control}/stats`)).json() as ClusterStatsSnapshot;
     const until = Date.now() + startupWaitMs(plan.serverWorkers);
     for (; stats.workers.length < plan.serverWorkers && Date.now() < until;) {
       await sleep(200);
-      stats = await (await fetch(`${url}/stats`)).json() as ClusterStatsSnapshot;
+      stats = await (await fetch(`${control}/stats`)).json() as ClusterStatsSnapshot;
     }
     // Memory is the sum of the workers' answers: one missing would be measured as bytes saved.
     if (stats.workers.length < plan.serverWorkers) {

@@ -13,8 +13,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { ClientReport } from "../../client/report.ts";
 import type { ClusterStatsSnapshot } from "../../src/stats.ts";
-import { type ExperimentReport, findLimit, formatExperiment, perSocket, type Sample } from "./report.ts";
-import { cpuSeconds, processTree, readSystem, rssBytes, schedPolicy } from "../../system/proc.ts";
+import { type ExperimentReport, findLimit, formatExperiment, heldLimit, perSocket, type Sample } from "./report.ts";
+import { cpuSeconds, machineCpu, processTree, readSystem, rssBytes, schedPolicy } from "../../system/proc.ts";
+import { HELD_LINE } from "../../client/ramp-log.ts";
+import { cpuQuota } from "../../system/cpu-quota.ts";
 import {
   copyHostSysctls,
   EHASH_MAX,
@@ -50,7 +52,8 @@ const USAGE = `usage: npm run experiment -- [options]
                         sit in it: a million connections are ~7.6 sockets a bucket of the
                         262,144 a 24 GiB machine boots with, and every packet walks the chain
                         (docs/topics/tcp-hash.md) (default: this namespace's own)
-  --stall S             give up the ramp after S seconds without a new socket (default 30)
+  --stall S             give up the ramp after S seconds without a new socket (default 60; the
+                        client itself holds after 30 s paused, docs/experiment.md)
   --out FILE            the JSON report (default results/experiment-RUNTIME-N-TIME.json); the
                         server's log goes beside it, FILE less .json plus .server.log
   --json                print the report as one JSON object instead of the table`;
@@ -78,7 +81,7 @@ try {
       targets: { type: "string" },
       "server-workers": { type: "string", default: "auto" },
       "client-workers": { type: "string", default: "auto" },
-      stall: { type: "string", default: "30" },
+      stall: { type: "string", default: "60" },
       sched: { type: "string", default: "normal" },
       ehash: { type: "string" },
       out: { type: "string" },
@@ -166,10 +169,11 @@ const server = launch([
   ...["serve", "--runtime", values.runtime, "--host", "0.0.0.0", "--port", "0", "--capacity", String(connections)],
   ...serverWorkers,
 ]);
-const port = await new Promise<number>((resolve, reject) => {
+const [port, control] = await new Promise<[number, string]>((resolve, reject) => {
   const timer = setInterval(() => {
-    const m = server.output().match(/listening on http:\/\/[\d.]+:(\d+) \(/);
-    if (m) (clearInterval(timer), resolve(Number(m[1])));
+    const listening = server.output().match(/listening on http:\/\/[\d.]+:(\d+) \(/);
+    const controlLine = server.output().match(/control on (http:\/\/127\.0\.0\.1:\d+)\/stats/);
+    if (listening && controlLine) (clearInterval(timer), resolve([Number(listening[1]), controlLine[1]]));
     if (server.exitCode !== null) (clearInterval(timer), reject(new Error(`the server exited:\n${server.output()}`)));
   }, 50);
 }).catch((err) => fail(err.message));
@@ -178,16 +182,21 @@ const url = `http://127.0.0.1:${port}`;
 let lastStats: ClusterStatsSnapshot | null = null;
 let statsGaveOut: string | null = null;
 
-/** /stats, retried: under load one answer may fail or time out; the run must not die of it. */
+/**
+ * The totals, from the supervisor's control port: a request to the public port waits in a
+ * worker's accept queue behind the ramp's handshakes, and on a saturated machine it timed out
+ * ten times running (docs/server.md, "Reading the totals under load"). Retried all the same: the
+ * run must not die of one lost answer.
+ */
 async function stats(): Promise<ClusterStatsSnapshot> {
   for (let attempt = 1;; attempt++) {
     try {
-      const res = await fetch(`${url}/stats`, { signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`${control}/stats`, { signal: AbortSignal.timeout(10_000) });
       const body = await res.json();
       if (res.ok) return (lastStats = body as ClusterStatsSnapshot);
       throw new Error(`${res.status}: ${body.error ?? JSON.stringify(body).slice(0, 200)}`);
     } catch (err) {
-      if (attempt >= 10) throw new Error(`GET ${url}/stats failed 10 times; last: ${(err as Error).message}`);
+      if (attempt >= 10) throw new Error(`GET ${control}/stats failed 10 times; last: ${(err as Error).message}`);
       log(`GET /stats failed (${(err as Error).message}); retrying`);
       await new Promise((r) => setTimeout(r, 1_000));
     }
@@ -221,15 +230,23 @@ const client = launch([
 ]);
 const startedAt = performance.now();
 const tcpAtStart = readTcpCounters();
+const quotaAtStart = cpuQuota(server.pid!);
 const clientRss = () => processTree(client.pid!).reduce((s, pid) => s + rssBytes(pid), 0);
 const clientCpu = () => processTree(client.pid!).reduce((s, pid) => s + cpuSeconds(pid), 0);
 const serverCpu = (s: ClusterStatsSnapshot) =>
   [s.pid, ...s.workers.map((w) => w.pid)].reduce((t, pid) => t + cpuSeconds(pid), 0);
 
 const samples: Sample[] = [];
+let cpuBefore = { machine: machineCpu(), server: 0, client: 0, at: performance.now() };
 const sample = async () => {
   const s = await statsOrLast();
   const sys = readSystem();
+  const cpuNow = { machine: machineCpu(), server: serverCpu(s), client: clientCpu(), at: performance.now() };
+  const wall = Math.max(0.001, (cpuNow.at - cpuBefore.at) / 1000);
+  const ticks = cpuNow.machine.total - cpuBefore.machine.total;
+  const busy = ticks > 0 ? (cpuNow.machine.busy - cpuBefore.machine.busy) / ticks : 0;
+  // The first sample has no server figure before it: its CPU since start-up is not the ramp's.
+  const first = samples.length === 0;
   samples.push({
     t: (performance.now() - startedAt) / 1000,
     open: s.connections.open,
@@ -239,7 +256,11 @@ const sample = async () => {
     clientRss: clientRss(),
     slabBytes: sys.slabBytes,
     memAvailable: sys.memAvailable,
+    machineBusy: Math.round(busy * 1000) / 1000,
+    serverCores: first ? 0 : Math.round(((cpuNow.server - cpuBefore.server) / wall) * 1000) / 1000,
+    clientCores: first ? 0 : Math.round(((cpuNow.client - cpuBefore.client) / wall) * 1000) / 1000,
   });
+  cpuBefore = cpuNow;
   const line = `${s.connections.open}/${connections} open, ${s.connections.accepted} accepted`;
   if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
   else if (samples.length % LOG_EVERY === 1) log(`${Math.round(samples[samples.length - 1].t)} s: ${line}`);
@@ -250,11 +271,19 @@ const sample = async () => {
 let lastGrowth = performance.now();
 let rampEnd = 0;
 let stalled = false;
+/** The client's word that the machine holds no more (client/ramp-log.ts): the ramp is over. */
+let held: { open: number; why: string } | null = null;
 for (;;) {
   const s = await sample();
   const previous = samples[samples.length - 2];
   if (!previous || s.connections.accepted > previous.accepted) lastGrowth = performance.now();
   if (s.connections.open >= connections || statsGaveOut) break;
+  const heldLine = client.output().match(HELD_LINE);
+  if (heldLine) {
+    held = { open: s.connections.open, why: heldLine[2] };
+    log(`the client holds its ramp: ${heldLine[2]}`);
+    break;
+  }
   if (interrupted || client.exitCode !== null || client.signalCode !== null) break;
   if (performance.now() - lastGrowth > stallSeconds * 1000) {
     log(`no new socket for ${stallSeconds} s at ${s.connections.open} open: the ramp stalled`);
@@ -270,6 +299,7 @@ if (client.exitCode !== null && client.exitCode !== 0 && !interrupted) {
   process.exit(1);
 }
 rampEnd = samples[samples.length - 1].t;
+const quotaAtRampEnd = cpuQuota(server.pid!);
 const rampStart = samples.find((s) => s.accepted > 0)?.t ?? 0;
 log(`ramp over after ${rampEnd.toFixed(1)} s at ${samples[samples.length - 1].open} open; holding ${hold} s`);
 
@@ -321,7 +351,13 @@ const peak = final.connections.peak;
 const result: ExperimentReport = {
   date: new Date().toISOString(),
   command: `npm run experiment -- ${process.argv.slice(2).join(" ")}`.trim(),
-  machine: { cpu: os.cpus()[0]?.model ?? "?", cores: os.cpus().length, memTotal: os.totalmem(), kernel: os.release() },
+  machine: {
+    cpu: os.cpus()[0]?.model ?? "?",
+    cores: os.cpus().length,
+    cpuQuota: quotaAtStart.cores,
+    memTotal: os.totalmem(),
+    kernel: os.release(),
+  },
   runtime: values.runtime,
   serverVersion: idle.version,
   clientRuntime: values["client-runtime"],
@@ -354,10 +390,23 @@ const result: ExperimentReport = {
   connect: { p50: report?.connect.p50 ?? 0, p99: report?.connect.p99 ?? 0, max: report?.connect.max ?? 0 },
   holdSeconds: Math.round(holdWall),
   tcp,
+  ramp: report?.ramp ?? null,
   limit: statsGaveOut
     ? `/stats stopped answering at ${peak} sockets (${statsGaveOut}); figures from its last answer`
     : interrupted && peak < connections
     ? `interrupted (Ctrl-C) at ${peak} sockets`
+    : held && peak < connections
+    ? heldLimit(
+      { ...held, open: peak },
+      samples.filter((s) => s.t <= rampEnd),
+      os.totalmem(),
+      os.cpus().length,
+      quotaAtRampEnd.cores === null ? null : {
+        cores: quotaAtRampEnd.cores,
+        where: quotaAtRampEnd.where!,
+        throttledPeriods: quotaAtRampEnd.throttledPeriods - quotaAtStart.throttledPeriods,
+      },
+    )
     : findLimit(connections, peak, report, server.output(), stalled ? stallSeconds : null),
 };
 
@@ -374,4 +423,6 @@ console.log(
     ? JSON.stringify(result)
     : `${formatExperiment(result, { color })}\nreport: ${out}\nserver log: ${serverLog}`,
 );
-process.exit(result.limit === null && result.failed === 0 && result.mismatched === 0 ? 0 : 1);
+// 0: the target held, clean; 3: clean, but the machine held fewer (the limit says why); 1: a failure.
+const clean = result.failed === 0 && result.mismatched === 0 && result.unanswered === 0;
+process.exit(!clean ? 1 : result.limit === null ? 0 : held ? 3 : 1);

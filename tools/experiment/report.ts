@@ -15,12 +15,17 @@ export interface Sample {
   clientRss: number;
   slabBytes: number;
   memAvailable: number;
+  /** Since the sample before: the machine's CPU busy (0–1 of all cores), the server's and the client's (cores). */
+  machineBusy: number;
+  serverCores: number;
+  clientCores: number;
 }
 
 export interface ExperimentReport {
   date: string;
   command: string;
-  machine: { cpu: string; cores: number; memTotal: number; kernel: string };
+  /** `cpuQuota`: the cores the run's cgroup may use, when a quota is set (a container's CPU limit). */
+  machine: { cpu: string; cores: number; cpuQuota: number | null; memTotal: number; kernel: string };
   runtime: string;
   serverVersion: string;
   clientRuntime: string;
@@ -79,6 +84,8 @@ export interface ExperimentReport {
   holdSeconds: number;
   /** The kernel's TCP counters over the ramp and the hold, machine-wide (tcp-counters.ts). */
   tcp: TcpCounters;
+  /** The client's ramp: complete, or held short of the count, its pauses (null: no client report). */
+  ramp: ClientReport["ramp"] | null;
   /** What stopped the count short of the target, or null. */
   limit: string | null;
 }
@@ -86,6 +93,59 @@ export interface ExperimentReport {
 export function perSocket(samples: Sample[], pick: (s: Sample) => number): number {
   const ramp = samples.filter((s) => s.open > 0);
   return Math.round(slope(ramp.map((s) => [s.open, pick(s)])));
+}
+
+/** The samples the limit is judged on: the last this many seconds before the ramp held. */
+const LIMIT_WINDOW_S = 10;
+/** The machine counts as out of CPU when its cores were this busy over that window. */
+const CPU_FULL = 0.9;
+/** …and as out of memory when less than this share of it was left. */
+const MEMORY_LOW = 0.05;
+
+/** The run's cgroup CPU quota (system/cpu-quota.ts) and the periods it was throttled during the ramp. */
+export interface QuotaReading {
+  cores: number;
+  where: string;
+  throttledPeriods: number;
+}
+
+/**
+ * What bound a ramp that the client held (the machine's queues did not drain, `why`): the CPU
+ * (the cgroup's quota when one binds, else the machine's cores), memory, or neither (then a
+ * single process, or the network: named as not the CPU, with the figures). From the samples of
+ * the last seconds before the hold.
+ */
+export function heldLimit(
+  held: { open: number; why: string },
+  samples: Sample[],
+  memTotal: number,
+  cores: number,
+  quota: QuotaReading | null = null,
+): string {
+  const end = samples[samples.length - 1]?.t ?? 0;
+  const recent = samples.filter((s) => s.t > end - LIMIT_WINDOW_S && s.t > 0);
+  const mean = (f: (s: Sample) => number) => recent.reduce((a, s) => a + f(s), 0) / Math.max(1, recent.length);
+  const busy = mean((s) => s.machineBusy);
+  const server = mean((s) => s.serverCores);
+  const client = mean((s) => s.clientCores);
+  const other = Math.max(0, busy * cores - server - client);
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  const cpu = `${pct(busy)} of ${cores} cores busy over the last ${LIMIT_WINDOW_S} s (server ${pct(server)}, ` +
+    `client ${pct(client)}, everything else ${pct(other)} of one core)`;
+  const lowMemory = recent.length > 0 && Math.min(...recent.map((s) => s.memAvailable)) < memTotal * MEMORY_LOW;
+  const at = `the ramp held at ${held.open} sockets`;
+  if (quota && quota.cores < cores) {
+    const used = (server + client) / quota.cores;
+    if (used >= CPU_FULL || quota.throttledPeriods > 0) {
+      return `CPU: ${at}, the run's cgroup quota of ${quota.cores} cores (${quota.where}) ${pct(used)} used by ` +
+        `server and client over the last ${LIMIT_WINDOW_S} s (server ${pct(server)}, client ${
+          pct(client)
+        } of one core), ` +
+        `throttled in ${quota.throttledPeriods} periods during the ramp; ${held.why}`;
+    }
+  }
+  const what = busy >= CPU_FULL ? "CPU" : lowMemory ? "memory" : "round trips, not the machine's CPU";
+  return `${what}: ${at}, ${cpu}; ${held.why}`;
 }
 
 /**
@@ -141,7 +201,13 @@ function tcpHash({ tcpHash: { asked, buckets }, peak }: ExperimentReport): strin
 }
 
 export function formatExperiment(r: ExperimentReport, { color = false } = {}): string {
-  const table = new Table({ head: ["figure", "value"], ...(color ? {} : { style: { head: [], border: [] } }) });
+  // Long values (the limit, failures) wrap rather than widen the table past a terminal.
+  const table = new Table({
+    head: ["figure", "value"],
+    colWidths: [36, 100],
+    wordWrap: true,
+    ...(color ? {} : { style: { head: [], border: [] } }),
+  });
   table.push(
     ["server", `${r.runtime} ${r.serverVersion}, ${r.workers.server} workers`],
     [
@@ -154,7 +220,11 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
     ["peak concurrent sockets", `${n(r.peak)} of ${n(r.target)}`],
     ["failed / mismatched / unanswered", `${n(r.failed)} / ${n(r.mismatched)} / ${n(r.unanswered)}`],
     ["messages sent / answered", `${n(r.sent)} / ${n(r.answered)}`],
-    ["ramp", `${r.rampSeconds} s, ${n(r.acceptRate)} accepts/s`],
+    [
+      "ramp",
+      `${r.rampSeconds} s, ${n(r.acceptRate)} accepts/s` +
+      (r.ramp?.pauses ? `; paused ${r.ramp.pauses} times for deep queues, ${r.ramp.pausedSeconds} s in all` : ""),
+    ],
     ["server RSS per socket", kb(r.serverBytesPerSocket)],
     ["server heap per socket", kb(r.heapBytesPerSocket)],
     ["client RSS per socket", kb(r.clientBytesPerSocket)],

@@ -1,0 +1,69 @@
+/**
+ * The CPU quota of a process's cgroup (a container's or a Kubernetes pod's CPU limit, or one set
+ * by hand), and how often it was throttled: on such a machine the limit is the quota, not the
+ * cores, and `/proc/stat` shows idle cores while the run starves. cgroup v1 and v2; the tightest
+ * quota on the way up to the root counts.
+ */
+import { existsSync } from "node:fs";
+import { read } from "./proc.ts";
+
+export interface CpuQuota {
+  /** Cores the cgroup may use (quota ÷ period); null when none of its cgroups sets a quota. */
+  cores: number | null;
+  /** The cgroup directory whose quota binds. */
+  where: string | null;
+  /** Periods throttled and the time throttled, s, so far (read from that cgroup). */
+  throttledPeriods: number;
+  throttledSeconds: number;
+}
+
+const NONE: CpuQuota = { cores: null, where: null, throttledPeriods: 0, throttledSeconds: 0 };
+
+/** The directories from the cgroup's own up to the hierarchy's root. */
+function upward(root: string, path: string): string[] {
+  const parts = path.split("/").filter(Boolean);
+  return parts.map((_, i) => `${root}/${parts.slice(0, parts.length - i).join("/")}`).concat(root);
+}
+
+export function cpuQuota(pid: number | "self" = "self"): CpuQuota {
+  let best = NONE;
+  for (const line of read(`/proc/${pid}/cgroup`).split("\n")) {
+    const [, controllers, path] = line.split(":");
+    if (path === undefined) continue;
+    if (controllers === "") {
+      // v2: cpu.max is "QUOTA PERIOD" or "max PERIOD"; cpu.stat has throttled_usec.
+      const root = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].find((r) => existsSync(`${r}/cgroup.controllers`));
+      if (!root) continue;
+      for (const dir of upward(root, path)) {
+        const [quota, period] = read(`${dir}/cpu.max`).trim().split(" ");
+        if (!period || quota === "max") continue;
+        const stat = read(`${dir}/cpu.stat`);
+        best = tighter(best, {
+          cores: Number(quota) / Number(period),
+          where: dir,
+          throttledPeriods: Number(stat.match(/^nr_throttled (\d+)/m)?.[1] ?? 0),
+          throttledSeconds: Number(stat.match(/^throttled_usec (\d+)/m)?.[1] ?? 0) / 1e6,
+        });
+      }
+    } else if (controllers.split(",").includes("cpu")) {
+      // v1: cpu.cfs_quota_us (-1: none) and cpu.cfs_period_us; cpu.stat has throttled_time in ns.
+      const root = [`/sys/fs/cgroup/${controllers}`, "/sys/fs/cgroup/cpu"].find((r) => existsSync(r));
+      if (!root) continue;
+      for (const dir of upward(root, path)) {
+        const quota = Number(read(`${dir}/cpu.cfs_quota_us`).trim() || -1);
+        const period = Number(read(`${dir}/cpu.cfs_period_us`).trim() || 0);
+        if (quota <= 0 || period <= 0) continue;
+        const stat = read(`${dir}/cpu.stat`);
+        best = tighter(best, {
+          cores: quota / period,
+          where: dir,
+          throttledPeriods: Number(stat.match(/^nr_throttled (\d+)/m)?.[1] ?? 0),
+          throttledSeconds: Number(stat.match(/^throttled_time (\d+)/m)?.[1] ?? 0) / 1e9,
+        });
+      }
+    }
+  }
+  return best;
+}
+
+const tighter = (a: CpuQuota, b: CpuQuota) => (a.cores === null || (b.cores !== null && b.cores < a.cores) ? b : a);
