@@ -32,6 +32,8 @@ export class RampWindow {
   readonly #max: number;
   readonly #min: number;
   #shrunkAt = -Infinity;
+  /** When a handshake last took over half TARGET_WAIT_MS: the queue is deep enough to bound. */
+  #queuedAt = -Infinity;
   /** Handshakes finished per RATE_BUCKET_MS slot of the clock, the last RATE_BUCKETS of them. */
   #finished: { slot: number; n: number }[] = [];
 
@@ -52,6 +54,7 @@ export class RampWindow {
    * queue. Fast: grow by one per window's worth, up to the cap.
    */
   took(ms: number, now: number): void {
+    if (ms > TARGET_WAIT_MS / 2) this.#queuedAt = now;
     if (Number.isFinite(ms)) {
       const slot = Math.floor(now / RATE_BUCKET_MS);
       const last = this.#finished[this.#finished.length - 1];
@@ -70,10 +73,13 @@ export class RampWindow {
   }
 
   /**
-   * Handshakes allowed in flight at `now`: the window, and no more than TARGET_WAIT_MS of the
-   * accept rate of the last RATE_BUCKETS × RATE_BUCKET_MS (never under the floor).
+   * Handshakes allowed in flight at `now`: the window, and while handshakes queue (one took over
+   * half TARGET_WAIT_MS within the last RATE_BUCKETS × RATE_BUCKET_MS), no more than
+   * TARGET_WAIT_MS of the accept rate over that time (never under the floor). Quick handshakes
+   * are not bounded by the rate they themselves set: the ramp would start at the floor.
    */
   allowed(now: number): number {
+    if (now - this.#queuedAt > RATE_BUCKETS * RATE_BUCKET_MS) return this.#size;
     const from = Math.floor(now / RATE_BUCKET_MS) - RATE_BUCKETS + 1;
     const finished = this.#finished.reduce((sum, b) => (b.slot >= from ? sum + b.n : sum), 0);
     const perMs = finished / (RATE_BUCKETS * RATE_BUCKET_MS);

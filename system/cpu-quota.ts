@@ -4,7 +4,8 @@
  * cores, and `/proc/stat` shows idle cores while the run starves. cgroup v1 and v2; the tightest
  * quota on the way up to the root counts.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from "node:fs";
+import process from "node:process";
 import { read } from "./proc.ts";
 
 export interface CpuQuota {
@@ -67,3 +68,60 @@ export function cpuQuota(pid: number | "self" = "self"): CpuQuota {
 }
 
 const tighter = (a: CpuQuota, b: CpuQuota) => (a.cores === null || (b.cores !== null && b.cores < a.cores) ? b : a);
+
+/** Where this process's cpu cgroup lives: the hierarchy's root directory and the path in it. */
+function ownCpuCgroup(): { root: string; path: string; v2: boolean } | null {
+  for (const line of read("/proc/self/cgroup").split("\n")) {
+    const [, controllers, path] = line.split(":");
+    if (path === undefined) continue;
+    if (controllers === "") {
+      const root = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].find((r) =>
+        read(`${r}/cgroup.controllers`).split(" ").map((c) => c.trim()).includes("cpu")
+      );
+      if (root) return { root, path, v2: true };
+    } else if (controllers.split(",").includes("cpu")) {
+      const root = [`/sys/fs/cgroup/${controllers}`, "/sys/fs/cgroup/cpu"].find((r) => existsSync(r));
+      if (root) return { root, path, v2: false };
+    }
+  }
+  return null;
+}
+
+/**
+ * Moves this process into a new cgroup (a child of its own) that may use `cores` CPUs: every
+ * process it starts afterwards inherits it, as a container's would. Needs root and a cpu
+ * controller; throws with the reason otherwise. `release()` moves it back and removes the cgroup.
+ */
+export function limitCpu(cores: number): { where: string; release(): void } {
+  const own = ownCpuCgroup();
+  if (!own) throw new Error("no cgroup cpu controller here (neither cgroup v2 with cpu nor a v1 cpu mount)");
+  const home = `${own.root}${own.path === "/" ? "" : own.path}`;
+  const where = `${home}/c512k-${process.pid}`;
+  const PERIOD_US = 100_000;
+  const quota = Math.max(1_000, Math.round(cores * PERIOD_US));
+  try {
+    mkdirSync(where);
+    if (own.v2) writeFileSync(`${where}/cpu.max`, `${quota} ${PERIOD_US}`);
+    else {
+      writeFileSync(`${where}/cpu.cfs_period_us`, String(PERIOD_US));
+      writeFileSync(`${where}/cpu.cfs_quota_us`, String(quota));
+    }
+    writeFileSync(`${where}/cgroup.procs`, String(process.pid));
+  } catch (err) {
+    try {
+      rmdirSync(where);
+    } catch { /* not made */ }
+    throw new Error(`cannot make a cgroup with a CPU quota at ${where} (root needed): ${(err as Error).message}`);
+  }
+  return {
+    where,
+    release() {
+      try {
+        writeFileSync(`${home}/cgroup.procs`, String(process.pid));
+        rmdirSync(where);
+      } catch (err) {
+        console.error(`c512k: could not remove the cgroup ${where}: ${(err as Error).message}`);
+      }
+    },
+  };
+}

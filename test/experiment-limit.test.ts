@@ -55,6 +55,7 @@ describe("the experiment's limit", () => {
         clientRss: 0,
         slabBytes: 0,
         memAvailable: 10 * GiB,
+        staleMs: 0,
         machineBusy: 0.5,
         serverCores: 0.5,
         clientCores: 0.4,

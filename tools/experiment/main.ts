@@ -16,7 +16,7 @@ import type { ClusterStatsSnapshot } from "../../src/stats.ts";
 import { type ExperimentReport, findLimit, formatExperiment, heldLimit, perSocket, type Sample } from "./report.ts";
 import { cpuSeconds, machineCpu, processTree, readSystem, rssBytes, schedPolicy } from "../../system/proc.ts";
 import { HELD_LINE } from "../../client/ramp-log.ts";
-import { cpuQuota } from "../../system/cpu-quota.ts";
+import { cpuQuota, limitCpu } from "../../system/cpu-quota.ts";
 import {
   copyHostSysctls,
   EHASH_MAX,
@@ -52,6 +52,8 @@ const USAGE = `usage: npm run experiment -- [options]
                         sit in it: a million connections are ~7.6 sockets a bucket of the
                         262,144 a 24 GiB machine boots with, and every packet walks the chain
                         (docs/topics/tcp-hash.md) (default: this namespace's own)
+  --cpu-quota CORES     run everything in a cgroup that may use this many CPUs (e.g. 0.5), as a
+                        container's CPU limit would: a slow machine on purpose (root)
   --stall S             give up the ramp after S seconds without a new socket (default 60; the
                         client itself holds after 30 s paused, docs/experiment.md)
   --out FILE            the JSON report (default results/experiment-RUNTIME-N-TIME.json); the
@@ -84,6 +86,7 @@ try {
       stall: { type: "string", default: "60" },
       sched: { type: "string", default: "normal" },
       ehash: { type: "string" },
+      "cpu-quota": { type: "string" },
       out: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
@@ -132,10 +135,23 @@ if (ehashAsked !== null && !insideOwnNetns()) {
   }
 }
 if (insideOwnNetns()) copyHostSysctls();
+const quotaAsked = values["cpu-quota"] === undefined ? null : Number(values["cpu-quota"]);
+if (quotaAsked !== null && !(quotaAsked >= 0.05 && quotaAsked <= os.cpus().length)) {
+  fail(`--cpu-quota must be a number of CPUs from 0.05 to ${os.cpus().length}, got "${values["cpu-quota"]}"`);
+}
+let cgroup: ReturnType<typeof limitCpu> | null = null;
+if (quotaAsked !== null) {
+  try {
+    cgroup = limitCpu(quotaAsked);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
 // 5,000 sockets per destination: past about half of its ~28K ephemeral ports, connect() slows
 // sharply (BENCHMARKS.md, "Ephemeral ports"), and the ramp with it.
 const targets = values.targets ?? `127.0.0.1-${Math.min(255, Math.max(2, Math.ceil(connections / 5_000)))}`;
 const log = (line: string) => console.error(`c512k experiment: ${line}`);
+if (cgroup) log(`everything runs in ${cgroup.where}, which may use ${quotaAsked} CPUs (--cpu-quota)`);
 /** Progress, when stderr is a log file and not a terminal: one line every this many samples (~s). */
 const LOG_EVERY = 10;
 
@@ -161,6 +177,7 @@ process.on("SIGINT", () => {
 });
 process.on("exit", () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  cgroup?.release();
 });
 
 // 1. The server, its workers sized for the count.
@@ -256,6 +273,7 @@ const sample = async () => {
     clientRss: clientRss(),
     slabBytes: sys.slabBytes,
     memAvailable: sys.memAvailable,
+    staleMs: s.staleMs,
     machineBusy: Math.round(busy * 1000) / 1000,
     serverCores: first ? 0 : Math.round(((cpuNow.server - cpuBefore.server) / wall) * 1000) / 1000,
     clientCores: first ? 0 : Math.round(((cpuNow.client - cpuBefore.client) / wall) * 1000) / 1000,
@@ -337,6 +355,7 @@ const tcp = tcpCountersSince(tcpAtStart);
 
 // 5. Stop: the client first (it reports), then the server.
 if (process.stderr.isTTY) process.stderr.write("\n");
+log("stopping the client, then the server");
 await stopProcess(client, "SIGINT", 120_000);
 let report: ClientReport | null = null;
 try {
