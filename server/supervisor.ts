@@ -13,6 +13,11 @@ import { fail } from "./fail.ts";
 import { whenOrphaned } from "../system/orphan.ts";
 import { bundleScenario } from "./scenario-bundle.ts";
 import { Totals } from "./totals.ts";
+import { createMetrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
+import { cpuSeconds } from "../system/proc.ts";
+import { toFrame } from "./dashboard/frame.ts";
+import { dashboardPage } from "./dashboard/page-html.ts";
+import { dashboardAssets } from "./dashboard-bundle.ts";
 import { CONTROL_ENV, PORTS_ENV, SCENARIO_ENV, SCENARIO_ENV_MAX, WORKER_ENV } from "./worker-link.ts";
 
 /** A worker that dies this often within CRASH_WINDOW_MS is not restarted again. */
@@ -61,7 +66,16 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   }));
   const totals = () => counts.snapshot(slots.map((s) => ({ id: s.id, pid: s.proc.pid, restarts: s.restarts })));
 
-  const controlApp = new Hono().get("/stats", (c) => c.json(totals()));
+  const metrics = createMetrics({ totals, cpuSeconds }, adapter.runtime.name);
+  const title = `c512k: ${adapter.runtime.name} ${adapter.runtime.version}, ${options.workers} workers`;
+  const controlApp = new Hono()
+    .get("/stats", (c) => c.json(totals()))
+    .get("/metrics", async (c) => c.body(await metrics.metrics(), 200, { "Content-Type": METRICS_CONTENT_TYPE }))
+    .get("/frame", (c) => c.json(toFrame(totals())))
+    .get("/dashboard", async (c) => c.html(dashboardPage({ title, css: (await dashboardAssets()).css, script: null })))
+    .get("/dashboard.js", async (c) =>
+      c.body((await dashboardAssets()).script, 200, { "Content-Type": "text/javascript; charset=utf-8" })
+    );
   const control = await adapter.serve(controlApp, {
     hostname: "127.0.0.1",
     port: 0,
@@ -128,6 +142,8 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   // For tools on this machine: the supervisor's own port answers even when every worker's accept
   // queue is full (docs/server.md, "Reading the totals under load").
   console.log(`control on ${controlUrl}/stats`);
+  const shown = options.hostname === "0.0.0.0" || options.hostname === "::" ? "127.0.0.1" : options.hostname;
+  console.log(`dashboard at ${scheme}://${shown}:${ports[0]}/dashboard; Prometheus metrics at /metrics`);
 
   const stop = async (signal: string) => {
     if (stopping) return;

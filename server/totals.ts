@@ -1,7 +1,8 @@
 /**
  * The counters' one way from the workers to `/stats`, both ends: each worker writes its counters
  * as a stdout line every second; the supervisor keeps the last line of each, what dead workers
- * had counted, and the highest total, and serves the sum; a worker's `/stats` fetches that sum.
+ * had counted, and the highest total, and serves the sum; a worker's `/stats` fetches that sum
+ * (server/supervisor-link.ts).
  */
 import process from "node:process";
 import type { ClusterStatsSnapshot, Counters, RuntimeInfo, StatsSnapshot, WorkerStats } from "../src/stats.ts";
@@ -21,15 +22,6 @@ export function reportCounters(counters: Counters, runtime: RuntimeInfo): { repo
   return { report, stop: () => clearInterval(timer) };
 }
 
-/** The worker's end of `/stats`: the supervisor's totals, from its control port. */
-export function fetchTotals(controlUrl: string): () => Promise<ClusterStatsSnapshot> {
-  return async () => {
-    const res = await fetch(`${controlUrl}/stats`, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) throw new Error(`supervisor answered ${res.status}`);
-    return await res.json();
-  };
-}
-
 /** A worker slot as the supervisor knows it. */
 export interface SlotInfo {
   id: number;
@@ -39,12 +31,53 @@ export interface SlotInfo {
 
 const ZERO = { connections: { open: 0, peak: 0, accepted: 0, closed: 0 }, messages: { in: 0, out: 0 } };
 
-/** The supervisor's end: the last report of each slot's live process, and what dead ones counted. */
+/** What a worker counts that only ever grows: summed over live reports, kept for dead workers. */
+interface Grown {
+  accepted: number;
+  closed: number;
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  oversized: number;
+  refused: Record<string, number>;
+  closes: Record<string, number>;
+}
+
+const grown = (): Grown => ({
+  accepted: 0,
+  closed: 0,
+  messagesIn: 0,
+  messagesOut: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+  oversized: 0,
+  refused: {},
+  closes: {},
+});
+
+function addInto(into: Record<string, number>, from: Record<string, number> | undefined): void {
+  for (const [key, n] of Object.entries(from ?? {})) into[key] = (into[key] ?? 0) + n;
+}
+
+/** Adds a worker's report into `g`. */
+function grow(g: Grown, s: StatsSnapshot): void {
+  g.accepted += s.connections.accepted;
+  g.closed += s.connections.closed;
+  g.messagesIn += s.messages.in;
+  g.messagesOut += s.messages.out;
+  g.bytesIn += s.bytes?.in ?? 0;
+  g.bytesOut += s.bytes?.out ?? 0;
+  g.oversized += s.oversized ?? 0;
+  addInto(g.refused, s.refused);
+  addInto(g.closes, s.closes);
+}
+
 export class Totals {
   #base: () => Pick<StatsSnapshot, "runtime" | "version" | "pid" | "uptimeSeconds">;
   #last = new Map<number, StatsSnapshot>();
   /** What dead workers counted, so the totals never go backwards; their open sockets died closed. */
-  #retired = { accepted: 0, closed: 0, messagesIn: 0, messagesOut: 0 };
+  #retired = grown();
   #peak = 0;
   /** When each slot's last report came in. */
   #at = new Map<number, number>();
@@ -73,10 +106,10 @@ export class Totals {
   died(id: number): void {
     const last = this.#last.get(id);
     if (!last) return;
-    this.#retired.accepted += last.connections.accepted;
-    this.#retired.closed += last.connections.closed + last.connections.open;
-    this.#retired.messagesIn += last.messages.in;
-    this.#retired.messagesOut += last.messages.out;
+    grow(this.#retired, last);
+    // Its open sockets died with it, no close frame sent: 1006.
+    this.#retired.closed += last.connections.open;
+    addInto(this.#retired.closes, { "1006": last.connections.open });
     this.#last.delete(id);
     this.#at.delete(id);
   }
@@ -93,6 +126,7 @@ export class Totals {
         connections: last?.connections ?? ZERO.connections,
         messages: last?.messages ?? ZERO.messages,
         memory: last?.memory ?? { rss: 0, heapUsed: 0 },
+        streams: last?.streams ?? 0,
         ageMs: last ? now - this.#at.get(id)! : null,
       };
     });
@@ -100,15 +134,17 @@ export class Totals {
     const open = sum((w) => w.connections.open);
     this.#peak = Math.max(this.#peak, open);
     const r = this.#retired;
+    const g: Grown = { ...r, refused: { ...r.refused }, closes: { ...r.closes } };
+    for (const last of this.#last.values()) grow(g, last);
     return {
       ...this.#base(),
-      connections: {
-        open,
-        peak: this.#peak,
-        accepted: r.accepted + sum((w) => w.connections.accepted),
-        closed: r.closed + sum((w) => w.connections.closed),
-      },
-      messages: { in: r.messagesIn + sum((w) => w.messages.in), out: r.messagesOut + sum((w) => w.messages.out) },
+      connections: { open, peak: this.#peak, accepted: g.accepted, closed: g.closed },
+      messages: { in: g.messagesIn, out: g.messagesOut },
+      bytes: { in: g.bytesIn, out: g.bytesOut },
+      refused: g.refused,
+      oversized: g.oversized,
+      closes: g.closes,
+      streams: sum((w) => w.streams),
       memory: { rss: sum((w) => w.memory.rss), heapUsed: sum((w) => w.memory.heapUsed) },
       workers,
       staleMs: Math.max(0, ...workers.map((w) => w.ageMs ?? 0)),

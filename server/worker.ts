@@ -8,7 +8,8 @@ import { whenOrphaned } from "../system/orphan.ts";
 import { gcTimed } from "./gc-timed.ts";
 import { bundleScenario } from "./scenario-bundle.ts";
 import { scenarioSource } from "../src/scenario-source.ts";
-import { fetchTotals, reportCounters } from "./totals.ts";
+import { reportCounters } from "./totals.ts";
+import { supervisorLink } from "./supervisor-link.ts";
 import { CONTROL_ENV, MEMORY_PREFIX, PORTS_ENV, SCENARIO_ENV } from "./worker-link.ts";
 
 /** Shutdown closes a batch of sockets per tick: fine enough to pace, coarse enough to be cheap. */
@@ -25,7 +26,7 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
     scenario,
     runtime: adapter.runtime,
     maxPayload: options.maxPayload,
-    totals: fetchTotals(control),
+    supervisor: supervisorLink(control),
   });
 
   const servers = await Promise.all(

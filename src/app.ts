@@ -1,5 +1,6 @@
 /** The core Hono app: routes and echo, no runtime. Adapters hand it their `upgradeWebSocket`. */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { DashboardStreams } from "./dashboard-stream.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 import { createEcho } from "./echo.ts";
 import { refuseHandshake } from "./handshake.ts";
@@ -22,19 +23,34 @@ export interface AppOptions {
    * Otherwise the check comes first, so a runtime that upgrades a malformed handshake never sees it.
    */
   upgradeChecksHandshake?: boolean;
-  /** Where several processes share the load: the totals, which this process alone does not know. */
-  totals?: () => Promise<unknown>;
+  /** Where several processes share the load: what this process alone does not know. */
+  supervisor?: SupervisorLink;
+}
+
+/** What the supervisor knows for all workers (server/supervisor-link.ts fetches it). */
+export interface SupervisorLink {
+  /** The totals of /stats. */
+  totals(): Promise<unknown>;
+  /** /metrics, in Prometheus's text format. */
+  metrics(): Promise<{ body: string; contentType: string }>;
+  /** The dashboard's page, or its script. */
+  dashboard(file: "page" | "script"): Promise<string>;
+  /** The dashboard's frame of the moment, as JSON. */
+  frame(): Promise<string>;
 }
 
 export interface CoreApp {
   app: Hono;
   counters: Counters;
   registry: SocketRegistry;
-  /** From now on /ws answers 503: the server is shutting down (for runtimes that cannot stop accepting alone). */
+  /**
+   * From now on /ws answers 503 (for runtimes that cannot stop accepting alone) and dashboard
+   * streams end: the server is shutting down.
+   */
   drain(): void;
 }
 
-export const ROUTES = ["/scenario", "/ws", "/stats"] as const;
+export const ROUTES = ["/scenario", "/ws", "/stats", "/metrics", "/dashboard", "/dashboard/events"] as const;
 
 export function createApp(options: AppOptions): CoreApp {
   const { upgradeWebSocket, scenario, runtime, maxPayload } = options;
@@ -58,29 +74,59 @@ export function createApp(options: AppOptions): CoreApp {
     "/ws",
     (c, next) => {
       if (draining) {
+        counters.refuse(503);
         return c.text("503 Service Unavailable: the server is shutting down\n", 503, { Connection: "close" });
       }
-      return (checkFirst ? refuseHandshake(c) : null) ?? next();
+      return (checkFirst ? counted(refuseHandshake(c)) : null) ?? next();
     },
     upgradeWebSocket(() => echo),
     // Not upgraded: why, in the same words on every runtime.
     (c) =>
-      refuseHandshake(c) ??
+      counted(refuseHandshake(c) ??
         c.text("426 Upgrade Required: /ws speaks WebSocket only; connect with a WebSocket client\n", 426, {
           Upgrade: "websocket",
-        }),
+        })),
   );
 
-  const totals = options.totals;
+  const supervisor = options.supervisor;
   app.get("/stats", async (c) => {
-    if (!totals) return c.json(counters.snapshot(runtime));
+    if (!supervisor) return c.json(counters.snapshot(runtime));
     try {
-      return c.json(await totals());
+      return c.json(await supervisor.totals());
     } catch (err) {
       // The totals live elsewhere (the supervisor): say why they are missing, give our own.
       const error = `totals unavailable: ${(err as Error).message}`;
       return c.json({ error, worker: counters.snapshot(runtime) }, 503);
     }
+  });
+
+  // Metrics and the dashboard are the supervisor's: without one, say so.
+  const fromSupervisor = async (c: Context, what: string, answer: (s: SupervisorLink) => Promise<Response>) => {
+    if (!supervisor) return c.text(`503 Service Unavailable: no supervisor here to give ${what}\n`, 503);
+    try {
+      return await answer(supervisor);
+    } catch (err) {
+      return c.text(`503 Service Unavailable: ${what} unavailable: ${(err as Error).message}\n`, 503);
+    }
+  };
+  app.get("/metrics", (c) =>
+    fromSupervisor(c, "metrics", async (s) => {
+      const { body, contentType } = await s.metrics();
+      return c.body(body, 200, { "Content-Type": contentType });
+    }));
+  app.get("/dashboard", (c) =>
+    fromSupervisor(c, "the dashboard", async (s) => c.html(await s.dashboard("page"))));
+  app.get("/dashboard.js", (c) =>
+    fromSupervisor(c, "the dashboard", async (s) =>
+      c.body(await s.dashboard("script"), 200, {
+        "Content-Type": "text/javascript; charset=utf-8",
+        "Cache-Control": "no-cache",
+      })));
+  const streams = supervisor ? new DashboardStreams(() => supervisor.frame(), counters) : null;
+  app.get("/dashboard/events", (c) => {
+    if (!streams) return c.text("503 Service Unavailable: no supervisor here to give the dashboard\n", 503);
+    if (draining) return c.text("503 Service Unavailable: the server is shutting down\n", 503);
+    return streams.handle(c);
   });
 
   app.notFound((c) => c.text(`404 Not Found: ${c.req.method} ${c.req.path}; routes: ${ROUTES.join(", ")}\n`, 404));
@@ -90,5 +136,19 @@ export function createApp(options: AppOptions): CoreApp {
     return c.text("500 Internal Server Error\n", 500);
   });
 
-  return { app, counters, registry, drain: () => (draining = true) };
+  /** A refusal, counted by its status on its way out. */
+  function counted<R extends Response | null>(res: R): R {
+    if (res) counters.refuse(res.status);
+    return res;
+  }
+
+  return {
+    app,
+    counters,
+    registry,
+    drain: () => {
+      draining = true;
+      streams?.closeAll();
+    },
+  };
 }

@@ -1,6 +1,6 @@
 /** The seed's WebSocket behaviour: greet with `Welcome!`, answer each text upper-cased. */
 import type { WSEvents } from "hono/ws";
-import { BINARY_REFUSED, MESSAGE_TOO_BIG_APP } from "./close-codes.ts";
+import { BINARY_REFUSED, MESSAGE_TOO_BIG, MESSAGE_TOO_BIG_APP } from "./close-codes.ts";
 import type { Counters } from "./stats.ts";
 import type { Closable, SocketRegistry } from "./socket-registry.ts";
 
@@ -15,8 +15,8 @@ export interface EchoOptions {
   maxPayload: number;
 }
 
-/** UTF-8 length without allocating: the check only runs for strings that might be too big. */
-function utf8Length(text: string): number {
+/** UTF-8 length without allocating: ~30 ns for the seed's 30 characters, against ~18 µs a message. */
+export function utf8Length(text: string): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -44,6 +44,7 @@ export function createEcho({ counters, registry, maxPayload }: EchoOptions): WSE
       registry.add(ws.raw as Closable);
       ws.send(WELCOME);
       counters.messagesOut++;
+      counters.bytesOut += WELCOME.length;
     },
     onMessage(event, ws) {
       counters.messagesIn++;
@@ -55,16 +56,26 @@ export function createEcho({ counters, registry, maxPayload }: EchoOptions): WSE
         ws.close(BINARY_REFUSED, "binary messages are not accepted; send text");
         return;
       }
-      if (data.length > safeChars && utf8Length(data) > maxPayload) {
+      const bytes = utf8Length(data);
+      counters.bytesIn += bytes;
+      if (data.length > safeChars && bytes > maxPayload) {
+        counters.oversized++;
         ws.close(MESSAGE_TOO_BIG_APP, `message over ${maxPayload} bytes`);
         return;
       }
-      ws.send(data.toUpperCase());
+      const answer = data.toUpperCase();
+      ws.send(answer);
       counters.messagesOut++;
+      // Upper-casing may change the length (ß → SS): measured again only when it did.
+      counters.bytesOut += answer.length === data.length ? bytes : utf8Length(answer);
     },
-    onClose(_event, ws) {
+    onClose(event, ws) {
       // A runtime may report a close for a socket whose open never reached us.
-      if (registry.delete(ws.raw as Closable)) counters.ended();
+      if (!registry.delete(ws.raw as Closable)) return;
+      const code = (event as { code?: number } | undefined)?.code;
+      // The runtime closed it for a message over its own limit (Node's ws, Bun): 1009.
+      if (code === MESSAGE_TOO_BIG) counters.oversized++;
+      counters.ended(code);
     },
   };
 }

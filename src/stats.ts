@@ -22,6 +22,16 @@ export interface StatsSnapshot {
   uptimeSeconds: number;
   connections: { open: number; peak: number; accepted: number; closed: number };
   messages: { in: number; out: number };
+  /** UTF-8 payload bytes of the text messages received and sent. */
+  bytes: { in: number; out: number };
+  /** Handshakes refused, by status: "400" malformed, "426" no upgrade or wrong version, "503" shutting down. */
+  refused: Record<string, number>;
+  /** Messages over --max-payload: their sockets were closed. */
+  oversized: number;
+  /** Closed sockets by close code: "1000", "1001", "1006", "1009", or "other". */
+  closes: Record<string, number>;
+  /** Dashboard event streams open now. */
+  streams: number;
   memory: { rss: number; heapUsed: number };
 }
 
@@ -35,6 +45,7 @@ export interface WorkerStats {
   connections: StatsSnapshot["connections"];
   messages: StatsSnapshot["messages"];
   memory: StatsSnapshot["memory"];
+  streams: number;
   /** How old these figures are: milliseconds since the worker last reported (null: never did). */
   ageMs: number | null;
 }
@@ -50,6 +61,9 @@ export interface ClusterStatsSnapshot extends StatsSnapshot {
   staleMs: number;
 }
 
+/** Close codes counted on their own in `closes`; any other counts as "other". */
+const CLOSE_CODES = new Set([1000, 1001, 1006, 1009]);
+
 /** Plain integers bumped on the hot path: no allocation per socket or per message. */
 export class Counters {
   open = 0;
@@ -58,6 +72,12 @@ export class Counters {
   closed = 0;
   messagesIn = 0;
   messagesOut = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly refused: Record<string, number> = {};
+  oversized = 0;
+  readonly closes: Record<string, number> = {};
+  streams = 0;
   readonly startedAt = Date.now();
 
   opened(): void {
@@ -65,9 +85,16 @@ export class Counters {
     if (++this.open > this.peak) this.peak = this.open;
   }
 
-  ended(): void {
+  /** `code`: the close code the runtime reported, if any. */
+  ended(code?: number): void {
     this.open--;
     this.closed++;
+    const key = code !== undefined && CLOSE_CODES.has(code) ? String(code) : "other";
+    this.closes[key] = (this.closes[key] ?? 0) + 1;
+  }
+
+  refuse(status: number): void {
+    this.refused[status] = (this.refused[status] ?? 0) + 1;
   }
 
   snapshot(runtime: RuntimeInfo): StatsSnapshot {
@@ -83,6 +110,11 @@ export class Counters {
         closed: this.closed,
       },
       messages: { in: this.messagesIn, out: this.messagesOut },
+      bytes: { in: this.bytesIn, out: this.bytesOut },
+      refused: { ...this.refused },
+      oversized: this.oversized,
+      closes: { ...this.closes },
+      streams: this.streams,
       memory: runtime.memory(),
     };
   }

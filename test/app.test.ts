@@ -22,7 +22,13 @@ const noUpgrade = (() => (_c: unknown, next: () => Promise<void>) => next()) as 
 /** The core app with `totals` standing in for the supervisor. */
 async function appWith(totals: () => Promise<unknown>) {
   const scenario = await scenarioSource("export default async () => {}");
-  return createApp({ upgradeWebSocket: noUpgrade, scenario, runtime, maxPayload: 1024, totals }).app;
+  const supervisor = {
+    totals,
+    metrics: () => Promise.reject(new Error("not in this test")),
+    dashboard: () => Promise.reject(new Error("not in this test")),
+    frame: () => Promise.reject(new Error("not in this test")),
+  };
+  return createApp({ upgradeWebSocket: noUpgrade, scenario, runtime, maxPayload: 1024, supervisor }).app;
 }
 
 describe("core app", () => {

@@ -12,6 +12,11 @@ function line(open: number, accepted: number, closed: number, messages: number):
     ...base(),
     connections: { open, peak: open, accepted, closed },
     messages: { in: messages, out: messages },
+    bytes: { in: messages * 30, out: messages * 30 },
+    refused: { "400": 1 },
+    oversized: 0,
+    closes: { "1000": closed },
+    streams: 0,
     memory: { rss: 1000, heapUsed: 10 },
   };
   return `@c512k-stats ${JSON.stringify(snapshot)}`;
@@ -47,6 +52,9 @@ describe("totals", () => {
     const s = totals.snapshot([{ id: 0, pid: 12, restarts: 1 }, slots[1]]);
     assert.deepEqual(s.connections, { open: 4, peak: 9, accepted: 10, closed: 6 });
     assert.deepEqual(s.messages, { in: 140, out: 140 });
+    // Its 5 open sockets died without a close frame: 1006.
+    assert.deepEqual(s.closes, { "1000": 1, "1006": 5 });
+    assert.deepEqual([s.bytes.in, s.refused["400"]], [140 * 30, 2]);
     assert.deepEqual([s.workers[0].alive, s.workers[0].restarts, s.workers[0].connections.open], [false, 1, 0]);
     totals.take(0, line(2, 2, 0, 0));
     assert.deepEqual(totals.snapshot(slots).connections, { open: 6, peak: 9, accepted: 12, closed: 6 });
