@@ -14,10 +14,12 @@ const targets = {
     entryPoints: ["tools/doctor/main.ts"],
     outfile: "dist/doctor.js",
   },
-  // `npm run experiment`: the orchestrator; it starts the server and client through bin/c512k.
+  // `npm run experiment`: the orchestrator; it starts the server and client through bin/c512k,
+  // from this checkout, so its packages stay in node_modules (esbuild draws its charts page).
   experiment: {
     entryPoints: ["tools/experiment/main.ts"],
     outfile: "dist/experiment.js",
+    packages: "external",
   },
   // One file with ws and every library inside, to copy to load machines.
   client: {

@@ -23,12 +23,15 @@ export interface MetricsSource {
  * `c512k_build_info` names the runtime instead.
  */
 const NOT_OFF_NODE = ["nodejs_version_info"];
+/** Gauges that prom-client names like counters (`_total`): promtool rejects them. */
+const MISNAMED = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
 
 export function createMetrics(source: MetricsSource, runtime: string): client.Registry {
   const registry = new client.Registry();
   // The supervisor's own process: CPU, memory, open files, event loop (prom-client's defaults).
   client.collectDefaultMetrics({ register: registry });
-  if (runtime !== "node") for (const name of NOT_OFF_NODE) registry.removeSingleMetric(name);
+  if (runtime !== "node") { for (const name of NOT_OFF_NODE) registry.removeSingleMetric(name); }
+  for (const name of MISNAMED) registry.removeSingleMetric(name);
 
   // One reading of the totals per scrape, shared by every metric's collect().
   let reading: { at: number; s: ClusterStatsSnapshot } | null = null;
@@ -87,7 +90,12 @@ export function createMetrics(source: MetricsSource, runtime: string): client.Re
       });
     }
   };
-  const byLabel = (name: string, help: string, label: string, read: (s: ClusterStatsSnapshot) => Record<string, number>) =>
+  const byLabel = (
+    name: string,
+    help: string,
+    label: string,
+    read: (s: ClusterStatsSnapshot) => Record<string, number>,
+  ) =>
     new client.Counter({
       name,
       help,
@@ -129,18 +137,38 @@ export function createMetrics(source: MetricsSource, runtime: string): client.Re
     (s) => s.refused,
   );
   counter("c512k_messages_oversized_total", "Messages over --max-payload (the socket is closed).", (s) => s.oversized);
-  gauge("c512k_stats_age_seconds", "Age of the oldest live worker's last report: how stale these figures are.", (s) =>
-    s.staleMs / 1000);
-  perWorker("gauge", "c512k_worker_up", "1 while the worker's process is alive and reporting.", (w) => (w.alive ? 1 : 0));
-  perWorker("counter", "c512k_worker_restarts_total", "Times the worker's process died and was restarted.", (w) =>
-    w.restarts);
+  gauge(
+    "c512k_stats_age_seconds",
+    "Age of the oldest live worker's last report: how stale these figures are.",
+    (s) => s.staleMs / 1000,
+  );
+  perWorker(
+    "gauge",
+    "c512k_worker_up",
+    "1 while the worker's process is alive and reporting.",
+    (w) => (w.alive ? 1 : 0),
+  );
+  perWorker(
+    "counter",
+    "c512k_worker_restarts_total",
+    "Times the worker's process died and was restarted.",
+    (w) => w.restarts,
+  );
   perWorker("gauge", "c512k_worker_connections_open", "WebSockets the worker holds.", (w) => w.connections.open);
-  perWorker("counter", "c512k_worker_messages_received_total", "Messages the worker's current process received.", (w) =>
-    w.messages.in);
+  perWorker(
+    "counter",
+    "c512k_worker_messages_received_total",
+    "Messages the worker's current process received.",
+    (w) => w.messages.in,
+  );
   perWorker("gauge", "c512k_worker_resident_memory_bytes", "The worker's resident set size.", (w) => w.memory.rss);
   perWorker("gauge", "c512k_worker_heap_used_bytes", "The worker's JavaScript heap in use.", (w) => w.memory.heapUsed);
-  perWorker("counter", "c512k_worker_cpu_seconds_total", "CPU time of the worker's current process (user + system).", (w) =>
-    w.alive ? source.cpuSeconds(w.pid) : 0);
+  perWorker(
+    "counter",
+    "c512k_worker_cpu_seconds_total",
+    "CPU time of the worker's current process (user + system).",
+    (w) => w.alive ? source.cpuSeconds(w.pid) : 0,
+  );
   gauge("c512k_dashboard_streams", "Dashboard event streams open now, all workers.", (s) => s.streams);
   return registry;
 }

@@ -73,8 +73,9 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
     .get("/metrics", async (c) => c.body(await metrics.metrics(), 200, { "Content-Type": METRICS_CONTENT_TYPE }))
     .get("/frame", (c) => c.json(toFrame(totals())))
     .get("/dashboard", async (c) => c.html(dashboardPage({ title, css: (await dashboardAssets()).css, script: null })))
-    .get("/dashboard.js", async (c) =>
-      c.body((await dashboardAssets()).script, 200, { "Content-Type": "text/javascript; charset=utf-8" })
+    .get(
+      "/dashboard.js",
+      async (c) => c.body((await dashboardAssets()).script, 200, { "Content-Type": "text/javascript; charset=utf-8" }),
     );
   const control = await adapter.serve(controlApp, {
     hostname: "127.0.0.1",

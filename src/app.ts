@@ -82,10 +82,12 @@ export function createApp(options: AppOptions): CoreApp {
     upgradeWebSocket(() => echo),
     // Not upgraded: why, in the same words on every runtime.
     (c) =>
-      counted(refuseHandshake(c) ??
-        c.text("426 Upgrade Required: /ws speaks WebSocket only; connect with a WebSocket client\n", 426, {
-          Upgrade: "websocket",
-        })),
+      counted(
+        refuseHandshake(c) ??
+          c.text("426 Upgrade Required: /ws speaks WebSocket only; connect with a WebSocket client\n", 426, {
+            Upgrade: "websocket",
+          }),
+      ),
   );
 
   const supervisor = options.supervisor;
@@ -114,14 +116,16 @@ export function createApp(options: AppOptions): CoreApp {
       const { body, contentType } = await s.metrics();
       return c.body(body, 200, { "Content-Type": contentType });
     }));
-  app.get("/dashboard", (c) =>
-    fromSupervisor(c, "the dashboard", async (s) => c.html(await s.dashboard("page"))));
-  app.get("/dashboard.js", (c) =>
-    fromSupervisor(c, "the dashboard", async (s) =>
-      c.body(await s.dashboard("script"), 200, {
-        "Content-Type": "text/javascript; charset=utf-8",
-        "Cache-Control": "no-cache",
-      })));
+  app.get("/dashboard", (c) => fromSupervisor(c, "the dashboard", async (s) => c.html(await s.dashboard("page"))));
+  app.get(
+    "/dashboard.js",
+    (c) =>
+      fromSupervisor(c, "the dashboard", async (s) =>
+        c.body(await s.dashboard("script"), 200, {
+          "Content-Type": "text/javascript; charset=utf-8",
+          "Cache-Control": "no-cache",
+        })),
+  );
   const streams = supervisor ? new DashboardStreams(() => supervisor.frame(), counters) : null;
   app.get("/dashboard/events", (c) => {
     if (!streams) return c.text("503 Service Unavailable: no supervisor here to give the dashboard\n", 503);

@@ -10,6 +10,11 @@ import type { ClusterStatsSnapshot, StatsSnapshot } from "../src/stats.ts";
 import type { RuntimeName } from "../system/runtimes.ts";
 import { startServer, type TestServer } from "../tools/local-server.ts";
 import { connect, connectWelcomed } from "./_ws.ts";
+import { handshake, rawConnect, receivedWhen } from "./_raw-ws.ts";
+import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+
+const PROMTOOL = "/usr/bin/promtool";
 
 const MAX_PAYLOAD = 4096;
 
@@ -146,6 +151,94 @@ export function conformance(runtime: RuntimeName): void {
       const afterClose = await statsUntil(server, (s) => s.connections.open === 0);
       assert.equal(afterClose.connections.open, 0);
       assert.equal(afterClose.connections.closed, before.connections.closed + 5);
+    });
+
+    it("counts refused handshakes, oversized messages, bytes and closes by code in /stats", async () => {
+      const before = await stats(server) as ClusterStatsSnapshot;
+      await (await fetch(server.wsUrl.replace("ws:", "http:"))).text(); // 426
+      const peer = await rawConnect(Number(new URL(server.url).port));
+      peer.socket.write(handshake({ "Sec-WebSocket-Key": undefined })); // 400
+      await receivedWhen(peer, (d) => d.includes("\r\n\r\n"));
+      peer.socket.destroy();
+      const s = await connectWelcomed(server.wsUrl);
+      s.ws.send("héllo"); // 6 bytes in UTF-8, and 6 back
+      await s.next();
+      const big = await connectWelcomed(server.wsUrl);
+      big.ws.send("x".repeat(MAX_PAYLOAD + 1));
+      await big.closed;
+      s.ws.close(1000);
+      await s.closed;
+      const after = await statsUntil(
+        server,
+        (x) => x.connections.open === 0 && x.connections.closed - before.connections.closed >= 2,
+      ) as ClusterStatsSnapshot;
+      const grew = (a: Record<string, number>, b: Record<string, number>, key: string) => (a[key] ?? 0) - (b[key] ?? 0);
+      assert.equal(grew(after.refused, before.refused, "426"), 1);
+      assert.equal(grew(after.refused, before.refused, "400"), 1);
+      // Bun's runtime closes an over-limit socket itself and reports 1006: not told apart there.
+      assert.equal(after.oversized - before.oversized, runtime === "bun" ? 0 : 1);
+      // Node's and Bun's runtimes refuse the big one before the app reads it; Deno's hands it over.
+      assert.equal(after.bytes.in - before.bytes.in, 6 + (runtime === "deno" ? MAX_PAYLOAD + 1 : 0));
+      assert.equal(after.bytes.out - before.bytes.out, 2 * "Welcome!".length + 6);
+      assert.equal(grew(after.closes, before.closes, "1000"), 1);
+      const closed = Object.values(after.closes).reduce((a, b) => a + b, 0) -
+        Object.values(before.closes).reduce((a, b) => a + b, 0);
+      assert.equal(closed, after.connections.closed - before.connections.closed);
+    });
+
+    it("serves /metrics in Prometheus's text format, agreeing with /stats", async () => {
+      const sockets = await Promise.all(Array.from({ length: 3 }, () => connectWelcomed(server.wsUrl)));
+      const s = await statsUntil(server, (x) => x.connections.open === 3) as ClusterStatsSnapshot;
+      const res = await fetch(`${server.url}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+      const text = await res.text();
+      const value = (series: string) =>
+        Number(text.match(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m"))?.[1]);
+      assert.equal(value("c512k_connections_open"), 3);
+      assert.equal(value("c512k_connections_accepted_total"), s.connections.accepted);
+      assert.equal(value(`c512k_build_info{runtime="${runtime}",version="${s.version}"}`), 1);
+      assert.equal(value('c512k_worker_up{worker="0"}'), 1);
+      assert.ok(value('c512k_worker_resident_memory_bytes{worker="0"}') > 0);
+      assert.ok(value("process_resident_memory_bytes") > 0, "the supervisor's own process metrics");
+      for (const x of sockets) x.ws.close();
+      await Promise.all(sockets.map((x) => x.closed));
+    });
+
+    it("passes promtool check metrics", {
+      skip: existsSync(PROMTOOL) ? false : `no ${PROMTOOL} (apt-get install prometheus)`,
+    }, async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const check = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
+      assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+      assert.equal(`${check.stdout}${check.stderr}`.trim(), "");
+    });
+
+    it("streams dashboard frames to every open stream, and forgets a dropped one at once", async () => {
+      const page = await fetch(`${server.url}/dashboard`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<script src="\/dashboard\.js" defer>/);
+      const script = await fetch(`${server.url}/dashboard.js`);
+      assert.match(script.headers.get("content-type") ?? "", /^text\/javascript/);
+      assert.ok((await script.text()).length > 10_000, "uPlot and the page's code, bundled");
+      const streams = await Promise.all(Array.from({ length: 5 }, async () => {
+        const stop = new AbortController();
+        const res = await fetch(`${server.url}/dashboard/events`, { signal: stop.signal });
+        assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+        return { stop, reader: res.body!.getReader() };
+      }));
+      for (const { reader } of streams) {
+        let text = "";
+        while (!text.includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value);
+        const frame = JSON.parse(text.match(/^data: (.*)$/m)![1]);
+        assert.equal(typeof frame.open, "number");
+        assert.ok(frame.workers.length >= 1);
+      }
+      const open = await statsUntil(server, (x) => (x as ClusterStatsSnapshot).streams === 5) as ClusterStatsSnapshot;
+      assert.equal(open.streams, 5);
+      for (const { stop } of streams) stop.abort();
+      const after = await statsUntil(server, (x) => (x as ClusterStatsSnapshot).streams === 0) as ClusterStatsSnapshot;
+      assert.equal(after.streams, 0);
     });
 
     it("answers the same totals on the supervisor's control port, and says how stale they are", async () => {

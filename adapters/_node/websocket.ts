@@ -12,6 +12,7 @@ import type { Duplex } from "node:stream";
 import { defineWebSocketHelper, type WSEvents } from "hono/ws";
 import type { WebSocket, WebSocketServer } from "ws";
 import { upgradeRequest } from "./upgrade-request.ts";
+import { MESSAGE_TOO_BIG } from "../../src/close-codes.ts";
 import {
   closeEvent,
   guarded,
@@ -33,8 +34,17 @@ interface PendingUpgrade {
   taken: boolean;
 }
 
-/** One listener for every socket's errors, not a closure each. */
-const ignore = () => {};
+/** Sockets ws closed for a message over maxPayload: their close is the 1009 ws sent. */
+const tooBig = new WeakSet<WebSocket>();
+
+/**
+ * One listener for every socket's errors, not a closure each. A socket error ends in "close",
+ * which is what the events count; ws then reports the code the peer answered (or 1006), so a
+ * message over the limit is remembered here and its close reported as the 1009 ws sent.
+ */
+function onError(this: WebSocket, err: Error & { code?: string }): void {
+  if (err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") tooBig.add(this);
+}
 
 /** The process's one context (see server/shared-context.ts). */
 const context = sharedContext<WebSocket>();
@@ -55,7 +65,8 @@ const listeners = perEvents<WebSocket, Listeners>((events) => ({
     guarded(() => events.onMessage?.(messageEvent(isBinary ? data : data.toString()), context(this)));
   },
   close(code, reason) {
-    guarded(() => events.onClose?.(closeEvent(code, reason.toString()), context(this)));
+    const sent = tooBig.has(this) ? MESSAGE_TOO_BIG : code;
+    guarded(() => events.onClose?.(closeEvent(sent, reason.toString()), context(this)));
   },
 }));
 
@@ -64,7 +75,7 @@ function attach(ws: WebSocket, events: WSEvents<WebSocket>): void {
   const { message, close } = listeners(events);
   ws.on("message", message as (data: unknown, isBinary: boolean) => void);
   ws.on("close", close as (code: number, reason: Buffer) => void);
-  ws.on("error", ignore); // a socket error ends in "close", which is what the events count
+  ws.on("error", onError);
   guarded(() => events.onOpen?.(OPEN_EVENT, context(ws)));
 }
 
@@ -88,7 +99,7 @@ export function routeUpgrades(
   fetch: (request: Request, env: unknown) => Response | Promise<Response>,
 ): void {
   server.on("upgrade", async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", ignore); // a peer that resets mid-handshake is not the server's problem
+    socket.on("error", () => {}); // a peer that resets mid-handshake is not the server's problem
     const pending: PendingUpgrade = { wss, request, socket, head, taken: false };
     let response: Response;
     try {

@@ -75,7 +75,12 @@ function chart(
         axis,
         ...scales.map((s) => ({ ...axis, scale: s.key, label: s.label, side: s.side ?? 3, size: 70 })),
       ],
-      scales: Object.fromEntries(scales.map((s) => [s.key, { auto: true, range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.05 : 1] as uPlot.Range.MinMax }])),
+      scales: Object.fromEntries(
+        scales.map((s) => [s.key, {
+          auto: true,
+          range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.05 : 1] as uPlot.Range.MinMax,
+        }]),
+      ),
       legend: { live: true },
     },
     [[]],
@@ -110,7 +115,10 @@ export class Charts {
     root.appendChild(this.#bars);
     this.#plots = [
       {
-        plot: chart(open, "Open sockets", [{ label: "open", color: "a", value: whole }], [{ key: "n", label: "sockets" }]),
+        plot: chart(open, "Open sockets", [{ label: "open", color: "a", value: whole }], [{
+          key: "n",
+          label: "sockets",
+        }]),
         data: (c) => [c.t, c.open],
       },
       {
@@ -153,7 +161,9 @@ export class Charts {
     const most = Math.max(1, ...f.workers.map((w) => w.open));
     const rows = f.workers.map((w) =>
       `<tr${w.alive ? "" : ' class="dead"'}><th scope="row">${w.id}</th>` +
-      `<td><span class="bar" style="width:${((w.open / most) * 100).toFixed(1)}%"></span>${whole(w.open)}</td>` +
+      `<td><span class="track"><span class="bar" style="width:${((w.open / most) * 100).toFixed(1)}%"></span></span>${
+        whole(w.open)
+      }</td>` +
       `<td>${whole(w.rss / MB)} MB</td><td>${w.restarts}${w.alive ? "" : " (down)"}</td></tr>`
     ).join("");
     this.#bars.innerHTML = `<table><caption>Workers</caption><thead><tr><th scope="col">worker</th>` +

@@ -29,7 +29,8 @@ figure { margin: 0; min-width: 0; }
 .bars caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
 .bars th, .bars td { text-align: left; padding: .15rem .4rem; border-bottom: 1px solid var(--grid); white-space: nowrap; }
 .bars td:nth-child(2) { width: 60%; }
-.bar { display: inline-block; height: .8rem; background: var(--a); margin-right: .4rem; vertical-align: middle; min-width: 1px; }
+.track { display: inline-block; width: calc(100% - 5.5rem); margin-right: .4rem; vertical-align: middle; }
+.bar { display: block; height: .8rem; background: var(--a); min-width: 1px; }
 .dead { color: var(--b); }
 `;
 
@@ -67,7 +68,9 @@ export function dashboardPage(
 <style>${css}${STYLE}</style>
 </head>
 <body>
-<header><h1>${escape(title)}</h1><span id="state" role="status">${frames ? "the whole run" : "connecting…"}</span></header>
+<header><h1>${escape(title)}</h1><span id="state" role="status">${
+    frames ? "the whole run" : "connecting…"
+  }</span></header>
 <dl aria-label="the latest figures">${figures}</dl>
 <main id="charts"></main>
 ${data}${code}

@@ -16,6 +16,8 @@ import type { ClusterStatsSnapshot } from "../../src/stats.ts";
 import { type ExperimentReport, findLimit, formatExperiment, heldLimit, perSocket, type Sample } from "./report.ts";
 import { cpuSeconds, machineCpu, processTree, readSystem, rssBytes, schedPolicy } from "../../system/proc.ts";
 import { HELD_LINE } from "../../client/ramp-log.ts";
+import { framesOf, reportPage } from "./report-page.ts";
+import { toFrame } from "../../server/dashboard/frame.ts";
 import { cpuQuota, limitCpu } from "../../system/cpu-quota.ts";
 import {
   copyHostSysctls,
@@ -235,6 +237,7 @@ async function statsOrLast(): Promise<ClusterStatsSnapshot> {
   return lastStats!;
 }
 log(`server on ${values.runtime} at ${url}: ${server.output().match(/^(\d+) workers?/m)?.[1]} workers`);
+log(`watch it live: ${url}/dashboard (Prometheus metrics: ${url}/metrics)`);
 await new Promise((r) => setTimeout(r, 2_000));
 const idle = await stats();
 
@@ -274,6 +277,9 @@ const sample = async () => {
     slabBytes: sys.slabBytes,
     memAvailable: sys.memAvailable,
     staleMs: s.staleMs,
+    messagesIn: s.messages.in,
+    messagesOut: s.messages.out,
+    restarts: s.workers.reduce((n, w) => n + w.restarts, 0),
     machineBusy: Math.round(busy * 1000) / 1000,
     serverCores: first ? 0 : Math.round(((cpuNow.server - cpuBefore.server) / wall) * 1000) / 1000,
     clientCores: first ? 0 : Math.round(((cpuNow.client - cpuBefore.client) / wall) * 1000) / 1000,
@@ -433,6 +439,19 @@ const out = values.out ??
   `${ROOT}results/experiment-${values.runtime}-${connections}-${result.date.replace(/[:.]/g, "-")}.json`;
 mkdirSync(out.replace(/\/[^/]*$/, "") || ".", { recursive: true });
 writeFileSync(out, JSON.stringify({ ...result, samples }, null, 2));
+// The same charts as the live dashboard, over the whole run.
+const page = `${out.replace(/\.json$/, "")}.html`;
+try {
+  const title = `c512k experiment: ${values.runtime} ${idle.version}, ${
+    connections.toLocaleString("en-US")
+  } asked, ${result.date}`;
+  writeFileSync(
+    page,
+    await reportPage(title, framesOf(samples, Date.now() - performance.now() + startedAt, toFrame(final).workers)),
+  );
+} catch (err) {
+  log(`no charts page: ${(err as Error).message}`);
+}
 // The server's own words (workers that died and why, refusals) beside the report, not only in memory.
 const serverLog = `${out.replace(/\.json$/, "")}.server.log`;
 writeFileSync(serverLog, server.output());
@@ -440,7 +459,7 @@ const color = useColor();
 console.log(
   values.json
     ? JSON.stringify(result)
-    : `${formatExperiment(result, { color })}\nreport: ${out}\nserver log: ${serverLog}`,
+    : `${formatExperiment(result, { color })}\nreport: ${out}\ncharts: ${page}\nserver log: ${serverLog}`,
 );
 // 0: the target held, clean; 3: clean, but the machine held fewer (the limit says why); 1: a failure.
 const clean = result.failed === 0 && result.mismatched === 0 && result.unanswered === 0;

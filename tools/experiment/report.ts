@@ -15,6 +15,10 @@ export interface Sample {
   clientRss: number;
   slabBytes: number;
   memAvailable: number;
+  messagesIn: number;
+  messagesOut: number;
+  /** Worker restarts so far, all workers. */
+  restarts: number;
   /** How old the totals were when read (the supervisor's `staleMs`). */
   staleMs: number;
   /** Since the sample before: the machine's CPU busy (0–1 of all cores), the server's and the client's (cores). */
