@@ -40,7 +40,7 @@ const FIGURES: [string, string][] = [
   ["in", "messages in/s"],
   ["out", "messages out/s"],
   ["rss", "server RSS"],
-  ["per-socket", "RSS per socket"],
+  ["per-socket", "RSS ÷ open sockets"],
   ["workers", "workers alive"],
   ["restarts", "worker restarts"],
   ["stale", "figures' age"],
@@ -64,6 +64,7 @@ export function dashboardPage(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escape(title)}</title>
 <style>${css}${STYLE}</style>
 </head>

@@ -30,6 +30,8 @@ function show(): void {
   figure("workers", `${f.workers.filter((w) => w.alive).length} of ${f.workers.length}`);
   figure("restarts", n(f.restarts));
   figure("stale", `${(f.staleMs / 1000).toFixed(1)} s`);
+  // For a test, or a script, to tell that frames arrive.
+  document.body.dataset.frames = String(frames.length);
 }
 
 if (globalThis.C512K_FRAMES) {
