@@ -131,7 +131,7 @@ describe(
 );
 
 describe("dashboard streams at their bound", () => {
-  it(`${MAX_STREAMS} streams on one worker: the next one refused, memory bounded, all ended at shutdown`, async () => {
+  it(`${MAX_STREAMS} streams on one worker: the next one refused, memory bounded, all ended at shutdown`, async (t) => {
     const server = await startServer("bun", ["--workers", "1"]);
     try {
       const idle = await statsUntil(server.url, (s) => s.workers[0]?.memory.rss > 0);
@@ -156,6 +156,7 @@ describe("dashboard streams at their bound", () => {
       await new Promise((r) => setTimeout(r, 3_000));
       const grew = rssBytes(workerPid) - rssBefore;
       assert.ok(grew < 100 * 1024 * 1024, `RSS grew ${grew} bytes for ${MAX_STREAMS} streams`);
+      t.diagnostic(`worker RSS +${(grew / 1024 / 1024).toFixed(1)} MB for ${MAX_STREAMS} streams`);
       await server.stop("SIGTERM");
       assert.deepEqual(new Set(await Promise.all(streams.map((s) => s.ended))), new Set([true]), "every stream ended");
     } finally {

@@ -10,13 +10,13 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, it } from "node:test";
-import { acceptBounds } from "../server/accept-bounds.ts";
-import { sharedBacklog } from "../adapters/_node/accept-guard.ts";
-import { rawServerCommand } from "../tools/compare/raw-server.ts";
-import { freePort, start, waitFor } from "../system/child-process.ts";
-import { runCommand, type RuntimeName, serverEntry } from "../system/runtimes.ts";
-import { startServer, statsUntil } from "../tools/local-server.ts";
-import { connectWelcomed, type TestSocket } from "./_ws.ts";
+import { acceptBounds } from "../../server/accept-bounds.ts";
+import { sharedBacklog } from "../../adapters/_node/accept-guard.ts";
+import { rawServerCommand } from "../../tools/compare/raw-server.ts";
+import { freePort, start, waitFor } from "../../system/child-process.ts";
+import { runCommand, type RuntimeName, serverEntry } from "../../system/runtimes.ts";
+import { startServer, statsUntil } from "../../tools/local-server.ts";
+import { connectWelcomed, type TestSocket } from "../_ws.ts";
 
 /** Open files per process for this test: small, so that a few hundred sockets fill a worker. */
 const FILES = 300;
