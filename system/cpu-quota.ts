@@ -92,6 +92,8 @@ function ownCpuCgroup(): { root: string; path: string; v2: boolean } | null {
  * process it starts afterwards inherits it, as a container's would. Needs root and a cpu
  * controller; throws with the reason otherwise. `release()` moves it back and removes the cgroup.
  */
+const RELEASE_WAIT_MS = 10_000;
+
 export function limitCpu(cores: number): { where: string; release(): void } {
   const own = ownCpuCgroup();
   if (!own) throw new Error("no cgroup cpu controller here (neither cgroup v2 with cpu nor a v1 cpu mount)");
@@ -118,9 +120,19 @@ export function limitCpu(cores: number): { where: string; release(): void } {
     release() {
       try {
         writeFileSync(`${home}/cgroup.procs`, String(process.pid));
+      } catch { /* already out */ }
+      // Processes it started may still be exiting (a Node server's cluster workers outlive their
+      // primary by a moment): a cgroup with a process in it cannot be removed. Wait, up to 10 s.
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      for (const deadline = Date.now() + RELEASE_WAIT_MS; Date.now() < deadline;) {
+        if (read(`${where}/cgroup.procs`).trim() === "") break;
+        Atomics.wait(pause, 0, 0, 50);
+      }
+      try {
         rmdirSync(where);
       } catch (err) {
-        console.error(`c512k: could not remove the cgroup ${where}: ${(err as Error).message}`);
+        const left = read(`${where}/cgroup.procs`).trim().split("\n").join(", ");
+        console.error(`c512k: could not remove the cgroup ${where} (processes ${left}): ${(err as Error).message}`);
       }
     },
   };
