@@ -206,6 +206,9 @@ function tcpHash({ tcpHash: { asked, buckets }, peak }: ExperimentReport): strin
   return `${n(size)} buckets, ${whose}; ${(2 * peak / size).toFixed(1)} socket ends a bucket at the peak`;
 }
 
+/** Messages over the hold at under this share of the rate asked: the machine fell behind. */
+const KEPT_UP = 0.95;
+
 export function formatExperiment(r: ExperimentReport, { color = false } = {}): string {
   // Long values (the limit, failures) wrap rather than widen the table past a terminal.
   const table = new Table({
@@ -243,7 +246,10 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
       "messages/s over the hold",
       r.holdMessages === null
         ? "no hold"
-        : `${n(r.holdMessages.perSecond)} (asked: ${n(r.holdMessages.askedRate)}, sockets ÷ interval)`,
+        : `${n(r.holdMessages.perSecond)} (asked: ${n(r.holdMessages.askedRate)}, sockets ÷ interval)` +
+          (r.holdMessages.perSecond < KEPT_UP * r.holdMessages.askedRate
+            ? "; short of the rate asked: the machine did not keep up with the sockets it held"
+            : ""),
     ],
     [
       "echo round trip, steady (ms)",
