@@ -22,6 +22,16 @@ export const PAUSE_MS = 4_000;
 export const INTERVAL_SHARE = 0.2;
 /** The ramp resumes once both are under half their pause bound. */
 const RESUME_SHARE = 0.5;
+/**
+ * Each pause halves the ramp's rate; ramping, it grows back by this share of the rate asked a
+ * second (full again 20 s after one pause). A machine near its limit pauses often, so the ramp
+ * creeps toward the limit instead of overshooting it: a mild overload grows the queues slowly, and
+ * at 541 sockets/s Node's 512,000 on a slow day had gone 41% past what the machine sustained
+ * before the round trips said so (BENCHMARKS.md, "Re-run on 2026-12-04").
+ */
+export const RATE_RECOVERY_PER_S = 0.05;
+/** The rate never falls under this share of the one asked. */
+const MIN_RATE_SHARE = 1 / 256;
 /** Paused this long without the queues draining: the machine holds no more, the ramp ends. */
 export const HOLD_AFTER_MS = 30_000;
 /** "p99 over X" is "over 1% of the recent samples slower than X". */
@@ -55,6 +65,8 @@ export class RampGate {
   #pausedMs = 0;
   #buckets: Bucket[] = [];
   readonly #rttPauseMs: number;
+  #rateShare = 1;
+  #lastCheck: number | null = null;
 
   /** `intervalMs`: the scenario's time between one socket's messages. */
   constructor(intervalMs: number) {
@@ -79,6 +91,11 @@ export class RampGate {
     return this.#pausedMs;
   }
 
+  /** The share (0–1] of the rate asked that the ramp may open sockets at now. */
+  get rateShare(): number {
+    return this.#rateShare;
+  }
+
   /** A handshake finished (or failed) after `ms`, at `now`. */
   handshake(ms: number, now: number): void {
     this.#add(this.#bucket(now).handshakes, ms, PAUSE_MS);
@@ -100,6 +117,8 @@ export class RampGate {
    */
   check(now: number, oldestPendingMs: number): RampState {
     if (this.#state === "held" || this.#state === "done") return this.#state;
+    const since = this.#lastCheck === null ? 0 : now - this.#lastCheck;
+    this.#lastCheck = now;
     const { handshakes, answers } = this.#recent(now);
     const slow = (c: Counts, over: number) => c.samples > 0 && over / c.samples > SLOW_SHARE;
     const figures = () =>
@@ -114,6 +133,9 @@ export class RampGate {
         this.#pausedAt = now;
         this.#pauses++;
         this.#why = figures();
+        this.#rateShare = Math.max(MIN_RATE_SHARE, this.#rateShare / 2);
+      } else {
+        this.#rateShare = Math.min(1, this.#rateShare + (RATE_RECOVERY_PER_S * since) / 1000);
       }
       return this.#state;
     }

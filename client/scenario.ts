@@ -298,7 +298,6 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
   // Ramp: at most `rate` opens a second, at most `rampWindow.allowed()` handshakes in flight, and
   // none while the gate says the machine's queues are deep. A tick's allowance does not pile up
   // while the server is slow: no burst when it catches up.
-  const perTick = (rate * TICK_MS) / 1000;
   let allowance = 1;
   let rampState: RampState = "ramping";
   const ramp = setInterval(() => {
@@ -308,6 +307,7 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
     const state = gate.check(now, oldest ? now - oldest.connectStart : 0);
     if (state !== rampState) recorder.ramp(rampState = state, gate.why);
     if (state === "held") return clearInterval(ramp);
+    const perTick = (rate * gate.rateShare * TICK_MS) / 1000;
     allowance = Math.min(allowance + perTick, Math.max(1, perTick));
     while (
       state === "ramping" && allowance >= 1 && started < connections && pending < rampWindow.allowed(now) && !stopping

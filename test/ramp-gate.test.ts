@@ -3,7 +3,7 @@
 // after HOLD_AFTER_MS paused without draining.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { HOLD_AFTER_MS, overallRamp, PAUSE_MS, RampGate } from "../client/ramp-gate.ts";
+import { HOLD_AFTER_MS, overallRamp, PAUSE_MS, RampGate, RATE_RECOVERY_PER_S } from "../client/ramp-gate.ts";
 
 const SEED_INTERVAL_MS = 25_000;
 
@@ -90,6 +90,25 @@ describe("the ramp gate", () => {
     // Held is final, even once everything is quick again.
     answers(gate, 100, 10, t + 10_000);
     assert.equal(gate.check(t + 10_000, 0), "held");
+  });
+
+  it("halves the ramp's rate at each pause and gives it back over 20 s of ramping", () => {
+    const gate = new RampGate(SEED_INTERVAL_MS);
+    assert.equal(gate.check(0, 0), "ramping");
+    assert.equal(gate.rateShare, 1);
+    assert.equal(gate.check(100, PAUSE_MS + 1), "paused");
+    assert.equal(gate.rateShare, 0.5);
+    assert.equal(gate.check(200, 0), "ramping");
+    for (let t = 300; t <= 5_200; t += 100) gate.check(t, 0);
+    assert.ok(Math.abs(gate.rateShare - (0.5 + 5 * RATE_RECOVERY_PER_S)) < 1e-9, `${gate.rateShare}`);
+    for (let t = 5_300; t <= 30_000; t += 100) gate.check(t, 0);
+    assert.equal(gate.rateShare, 1);
+    // Paused again and again: down to 1/256 of the rate, never to nothing.
+    for (let i = 0; i < 20; i++) {
+      assert.equal(gate.check(40_000 + i * 200, PAUSE_MS + 1), "paused");
+      assert.equal(gate.check(40_100 + i * 200, 0), "ramping");
+    }
+    assert.equal(gate.rateShare, 1 / 256);
   });
 
   it("is done once every socket has been started, and stays so", () => {
