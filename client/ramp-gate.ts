@@ -30,8 +30,13 @@ const RESUME_SHARE = 0.5;
  * before the round trips said so (BENCHMARKS.md, "Re-run on 2026-12-04").
  */
 export const RATE_RECOVERY_PER_S = 0.05;
-/** The rate never falls under this share of the one asked. */
-const MIN_RATE_SHARE = 1 / 256;
+/**
+ * Paused so often that the rate has halved to this share of the one asked (six pauses, each
+ * within seconds of the last): the machine takes more only by the handful, and the ramp holds.
+ * Without this, Bun asked for a million on a slow day crept at ~15 sockets/s past 520,000 for
+ * minutes, its queues draining in each pause just enough to resume.
+ */
+export const HOLD_RATE_SHARE = 1 / 64;
 /** Paused this long without the queues draining: the machine holds no more, the ramp ends. */
 export const HOLD_AFTER_MS = 30_000;
 /** "p99 over X" is "over 1% of the recent samples slower than X". */
@@ -133,7 +138,13 @@ export class RampGate {
         this.#pausedAt = now;
         this.#pauses++;
         this.#why = figures();
-        this.#rateShare = Math.max(MIN_RATE_SHARE, this.#rateShare / 2);
+        this.#rateShare = this.#rateShare / 2;
+        if (this.#rateShare <= HOLD_RATE_SHARE) {
+          this.#state = "held";
+          this.#why = `paused ${this.#pauses} times, the ramp's rate down to ${
+            (this.#rateShare * 100).toFixed(1)
+          }% of the rate asked: ${this.#why}`;
+        }
       } else {
         this.#rateShare = Math.min(1, this.#rateShare + (RATE_RECOVERY_PER_S * since) / 1000);
       }

@@ -3,7 +3,14 @@
 // after HOLD_AFTER_MS paused without draining.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { HOLD_AFTER_MS, overallRamp, PAUSE_MS, RampGate, RATE_RECOVERY_PER_S } from "../client/ramp-gate.ts";
+import {
+  HOLD_AFTER_MS,
+  HOLD_RATE_SHARE,
+  overallRamp,
+  PAUSE_MS,
+  RampGate,
+  RATE_RECOVERY_PER_S,
+} from "../client/ramp-gate.ts";
 
 const SEED_INTERVAL_MS = 25_000;
 
@@ -103,12 +110,17 @@ describe("the ramp gate", () => {
     assert.ok(Math.abs(gate.rateShare - (0.5 + 5 * RATE_RECOVERY_PER_S)) < 1e-9, `${gate.rateShare}`);
     for (let t = 5_300; t <= 30_000; t += 100) gate.check(t, 0);
     assert.equal(gate.rateShare, 1);
-    // Paused again and again: down to 1/256 of the rate, never to nothing.
-    for (let i = 0; i < 20; i++) {
-      assert.equal(gate.check(40_000 + i * 200, PAUSE_MS + 1), "paused");
-      assert.equal(gate.check(40_100 + i * 200, 0), "ramping");
+  });
+
+  it("holds when pauses come so often that the rate has halved down to HOLD_RATE_SHARE", () => {
+    const gate = new RampGate(SEED_INTERVAL_MS);
+    const halvings = Math.log2(1 / HOLD_RATE_SHARE);
+    for (let i = 0; i < halvings - 1; i++) {
+      assert.equal(gate.check(i * 200, PAUSE_MS + 1), "paused");
+      assert.equal(gate.check(i * 200 + 100, 0), "ramping");
     }
-    assert.equal(gate.rateShare, 1 / 256);
+    assert.equal(gate.check(10_000, PAUSE_MS + 1), "held");
+    assert.match(gate.why, /^paused 6 times, the ramp's rate down to 1\.6% of the rate asked: oldest handshake/);
   });
 
   it("is done once every socket has been started, and stays so", () => {
