@@ -17,6 +17,7 @@ import { type ExperimentReport, findLimit, formatExperiment, heldLimit, perSocke
 import { cpuSeconds, machineCpu, processTree, readSystem, rssBytes, schedPolicy } from "../../system/proc.ts";
 import { HELD_LINE } from "../../client/ramp-log.ts";
 import { framesOf, reportPage } from "./report-page.ts";
+import { stop as stopEsbuild } from "esbuild";
 import { toFrame } from "../../server/dashboard/frame.ts";
 import { cpuQuota, limitCpu } from "../../system/cpu-quota.ts";
 import {
@@ -452,6 +453,9 @@ try {
 } catch (err) {
   log(`no charts page: ${(err as Error).message}`);
 }
+// esbuild's service (a child process) lives until stopped: in a --cpu-quota cgroup it would keep
+// the cgroup busy, so that it could not be removed at exit.
+await stopEsbuild();
 // The server's own words (workers that died and why, refusals) beside the report, not only in memory.
 const serverLog = `${out.replace(/\.json$/, "")}.server.log`;
 writeFileSync(serverLog, server.output());
