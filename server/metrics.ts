@@ -18,20 +18,22 @@ export interface MetricsSource {
 }
 
 /**
- * Metrics of prom-client's defaults that say something untrue off Node: Bun and Deno report
- * the Node version they are compatible with as `nodejs_version_info` (26.3.0 for both), so
- * `c512k_build_info` names the runtime instead.
+ * prom-client's defaults left out: `nodejs_version_info`, which on Bun and Deno gives the Node
+ * version they imitate (26.3.0 on both; `c512k_build_info` names the runtime on all three), and
+ * gauges named like counters (`_total`), which promtool rejects.
  */
-const NOT_OFF_NODE = ["nodejs_version_info"];
-/** Gauges that prom-client names like counters (`_total`): promtool rejects them. */
-const MISNAMED = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+const LEFT_OUT = [
+  "nodejs_version_info",
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
 
 export function createMetrics(source: MetricsSource, runtime: string): client.Registry {
   const registry = new client.Registry();
   // The supervisor's own process: CPU, memory, open files, event loop (prom-client's defaults).
   client.collectDefaultMetrics({ register: registry });
-  if (runtime !== "node") { for (const name of NOT_OFF_NODE) registry.removeSingleMetric(name); }
-  for (const name of MISNAMED) registry.removeSingleMetric(name);
+  for (const name of LEFT_OUT) registry.removeSingleMetric(name);
 
   // One reading of the totals per scrape, shared by every metric's collect().
   let reading: { at: number; s: ClusterStatsSnapshot } | null = null;
@@ -66,29 +68,18 @@ export function createMetrics(source: MetricsSource, runtime: string): client.Re
     help: string,
     read: (w: ClusterStatsSnapshot["workers"][number]) => number,
   ) => {
-    const options = {
+    const Metric = kind === "gauge" ? client.Gauge : client.Counter;
+    new Metric({
       name,
       help,
       labelNames: ["worker"] as const,
       registers: [registry],
-    };
-    if (kind === "gauge") {
-      new client.Gauge({
-        ...options,
-        collect() {
-          this.reset();
-          for (const w of now().workers) this.set({ worker: String(w.id) }, read(w));
-        },
-      });
-    } else {
-      new client.Counter({
-        ...options,
-        collect() {
-          this.reset();
-          for (const w of now().workers) this.inc({ worker: String(w.id) }, read(w));
-        },
-      });
-    }
+      // Both kinds count up from a reset: one body for either.
+      collect(this: client.Counter<"worker">) {
+        this.reset();
+        for (const w of now().workers) this.inc({ worker: String(w.id) }, read(w));
+      },
+    });
   };
   const byLabel = (
     name: string,

@@ -15,7 +15,7 @@ export interface EchoOptions {
   maxPayload: number;
 }
 
-/** UTF-8 length without allocating: ~30 ns for the seed's 30 characters, against ~18 µs a message. */
+/** UTF-8 length without allocating: one pass over the characters, no encoder, no buffer. */
 export function utf8Length(text: string): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {

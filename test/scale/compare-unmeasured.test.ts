@@ -41,8 +41,8 @@ describe("measureInTurns", () => {
       { plan: "c", runs: ["c:1", "c:2", "c:3"] },
     ]);
     // The report keeps the first line; the log has all of it, and which server.
-    assert.deepEqual(turns.failed, [{ plan: "b", reason: "run 2 of 3: no memory line" }]);
-    assert.match(logged.join("\n"), /server b not measured \(run 2 of 3\): no memory line\nserver output here/);
+    assert.deepEqual(turns.failed, [{ plan: "b", reason: "turn 2 of 3: no memory line" }]);
+    assert.match(logged.join("\n"), /server b not measured \(turn 2 of 3\): no memory line\nserver output here/);
   });
 });
 

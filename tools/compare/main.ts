@@ -149,7 +149,7 @@ const nameOf = (plan: typeof plans[number]) => serverName(plan.runtime, plan.lay
 const turns = await measureInTurns(plans, runs, (plan, run) => {
   log(
     `${nameOf(plan)}: ${connections} sockets, then ${hold} s of the seed's traffic` +
-      (runs > 1 ? ` (run ${run} of ${runs})` : ""),
+      (runs > 1 ? ` (turn ${run} of ${runs})` : ""),
   );
   return measureServer({
     runtime: plan.runtime as RuntimeName,

@@ -29,8 +29,8 @@ export async function measureInTurns<P, F>(
         const message = err instanceof Error ? err.message : String(err);
         // The whole message (it may carry the server's last output) goes to the log; the report
         // keeps its first line.
-        log(`${nameOf(plan)} not measured (run ${run} of ${runs}): ${message}`);
-        reasons.set(i, `${runs > 1 ? `run ${run} of ${runs}: ` : ""}${message.split("\n")[0]}`);
+        log(`${nameOf(plan)} not measured (turn ${run} of ${runs}): ${message}`);
+        reasons.set(i, `${runs > 1 ? `turn ${run} of ${runs}: ` : ""}${message.split("\n")[0]}`);
       }
     }
   }
