@@ -1,7 +1,8 @@
 /**
  * A worker's way to what the supervisor knows for all workers, over its control port: the
  * totals for `/stats`, `/metrics`, the dashboard's page, script and frames. The page and the
- * script never change: fetched once, then kept.
+ * script never change: fetched once, then kept; the totals, when the supervisor does not answer,
+ * are the last it gave, their `staleMs` grown by the wait.
  */
 import type { SupervisorLink } from "../src/app.ts";
 
@@ -14,6 +15,7 @@ export function supervisorLink(controlUrl: string): SupervisorLink {
     return res;
   };
   const kept = new Map<string, Promise<string>>();
+  let last: { s: { staleMs: number }; at: number } | null = null;
   const once = (path: string) => {
     let text = kept.get(path);
     if (!text) {
@@ -24,7 +26,18 @@ export function supervisorLink(controlUrl: string): SupervisorLink {
     return text;
   };
   return {
-    totals: async () => await (await get("/stats")).json(),
+    totals: async () => {
+      // A supervisor starved past the timeout (a CPU quota did it) is no reason to fail /stats:
+      // the last totals it gave, aged by the wait, say what is known and how old it is.
+      try {
+        const s = await (await get("/stats")).json() as { staleMs: number };
+        last = { s, at: Date.now() };
+        return s;
+      } catch (err) {
+        if (!last) throw err;
+        return { ...last.s, staleMs: last.s.staleMs + Date.now() - last.at };
+      }
+    },
     metrics: async () => {
       const res = await get("/metrics");
       return { body: await res.text(), contentType: res.headers.get("content-type") ?? "text/plain" };
