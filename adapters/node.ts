@@ -9,11 +9,16 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { Adapter } from "../server/adapter.ts";
 import { processMemory, wrongRuntime } from "../server/adapter.ts";
 import { processAcceptBounds } from "../server/accept-bounds.ts";
-import { AcceptGuard, sharedBacklog } from "./_node/accept-guard.ts";
+import { AcceptGuard, NODE_BACKLOG, sharedBacklog } from "./_node/accept-guard.ts";
 import { BACKSTOP, boundFirstRequest } from "./_node/handshake-deadline.ts";
 import { routeUpgrades, upgradeWebSocket } from "./_node/websocket.ts";
+import { reusesPort } from "./_node/reuse-port.ts";
 import { withYoungGeneration } from "./_node/young-generation.ts";
+import { spawnSelf } from "../server/spawn-self.ts";
 import { collectGarbage } from "../server/v8-gc.ts";
+
+/** Workers each listen on a socket of their own on this Node (_node/reuse-port.ts). */
+const OWN_SOCKETS = reusesPort(process.versions.node, process.env);
 
 if ("Bun" in globalThis || "Deno" in globalThis || !process.versions?.node) {
   throw wrongRuntime("node", "npm start");
@@ -59,7 +64,7 @@ export const adapter: Adapter = {
   upgradeWebSocket,
   // ws takes version 8 too, and answers a refusal itself, not through the app.
   upgradeChecksHandshake: false,
-  serve(app, { hostname, port, maxPayload, workers, handshakeTimeout, idleTimeout, tls }) {
+  serve(app, { hostname, port, maxPayload, reusePort, workers, handshakeTimeout, idleTimeout, tls }) {
     // maxPayload makes ws refuse an oversized frame from its header, before buffering it (1009).
     // clientTracking off: the core's registry already tracks open sockets, one Set is enough.
     const wss = new WebSocketServer({
@@ -84,17 +89,19 @@ export const adapter: Adapter = {
         serverOptions: { ...bounds, ...(ms > 0 ? { handshakeTimeout: ms } : {}), cert: tls.cert, key: tls.key },
       }
       : { serverOptions: bounds };
-    // Listened on here, not through the helper's serve(), for the accept queue's length.
-    const backlog = sharedBacklog(workers);
+    // Listened on here, not through the helper's serve(), for the accept queue's length: a
+    // socket of its own per worker keeps Node's; one that cluster workers share holds theirs together.
+    const own = OWN_SOCKETS && reusePort;
+    const backlog = own ? NODE_BACKLOG : sharedBacklog(workers);
     return new Promise((resolve, reject) => {
       const server = createAdaptorServer({ fetch: app.fetch, ...server_ }) as Server;
       server.once("error", reject);
       routeUpgrades(server, wss, app.fetch);
       if (ms > 0) boundFirstRequest(server, ms, { tls: Boolean(tls) });
-      server.listen({ port, host: hostname, backlog }, () => {
+      server.listen({ port, host: hostname, backlog, ...(own ? { reusePort: true } : {}) }, () => {
         const bound = (server.address() as AddressInfo).port;
-        const guard = cluster.isWorker
-          ? acceptGuard().watch(server, { host: hostname, port: bound, backlog })
+        const guard = cluster.isWorker || own
+          ? acceptGuard().watch(server, { host: hostname, port: bound, backlog, reusePort: own })
           : undefined;
         resolve({
           port: bound,
@@ -106,15 +113,18 @@ export const adapter: Adapter = {
       });
     });
   },
-  // Node 20 cannot set SO_REUSEPORT, so workers are cluster workers. Cluster's default hands
+  // From 22.12 each worker is a process of its own listening with reusePort, as on Bun and Deno.
+  // Node 20 cannot set SO_REUSEPORT, so there workers are cluster workers. Cluster's default hands
   // each connection from the primary to a worker, round-robin: one process then accepts for all,
   // and that hand-off cost Node most of its accept rate against the raw baseline (docs/topics/node-accept.md). So the workers accept for themselves from the
   // one shared socket (SCHED_NONE); a worker near its open-file limit stops accepting and leaves
   // the connections to the others (_node/accept-guard.ts). NODE_CLUSTER_SCHED_POLICY still decides.
   // Each worker starts with a small young generation (_node/young-generation.ts).
   startWorker(env) {
+    const execArgv = withYoungGeneration(process.execArgv, process.env.NODE_OPTIONS);
+    if (OWN_SOCKETS) return spawnSelf("node", env, execArgv);
     if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
-    cluster.setupPrimary({ silent: true, execArgv: withYoungGeneration(process.execArgv, process.env.NODE_OPTIONS) });
+    cluster.setupPrimary({ silent: true, execArgv });
     const worker = cluster.fork(env);
     const child = worker.process;
     return {

@@ -51,9 +51,9 @@ export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/cl
   --scenario FILE     run this local scenario module (JavaScript) instead of fetching URL/scenario
   --scenario-sha256 HEX  refuse to run any scenario whose sha256 is not HEX
   --insecure          accept any TLS certificate (self-signed test certificates) for https/wss
-  --websocket KIND    runtime: the runtime's own WebSocket (ws on Node); lean: our own (on Bun's
-                      own sockets on Bun, node:net elsewhere), a few KB lighter per socket on
-                      every runtime (default runtime)
+  --websocket KIND    lean: our own (on Bun's own sockets on Bun, node:net elsewhere), a few KB
+                      lighter per socket on every runtime; runtime: the runtime's own WebSocket
+                      (ws on Node) (default lean)
   --json              print the result as one JSON object on stdout
   -h, --help          show this help
 The client fetches URL/scenario and RUNS IT, with this process's permissions: only point it at a
@@ -125,7 +125,7 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
         scenario: { type: "string" },
         "scenario-sha256": { type: "string" },
         insecure: { type: "boolean", default: false },
-        websocket: { type: "string", default: "runtime" },
+        websocket: { type: "string", default: "lean" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },

@@ -9,7 +9,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import type { ClusterStatsSnapshot } from "../src/stats.ts";
 import { MESSAGE_TOO_BIG, MESSAGE_TOO_BIG_APP } from "../src/close-codes.ts";
 import { closeCode, frame, handshake, rawConnect, type RawPeer, rawWebSocket, receivedWhen } from "./_raw-ws.ts";
-import type { RuntimeName } from "../system/runtimes.ts";
+import { family, type RuntimeChoice, type RuntimeName } from "../system/runtimes.ts";
 import { startServer, type TestServer } from "../tools/local-server.ts";
 import { connectWelcomed, type TestSocket } from "./_ws.ts";
 
@@ -73,15 +73,17 @@ async function closedBy(peer: RawPeer & { offset: number }, ...bytes: Buffer[]):
   return code;
 }
 
-export function badInput(runtime: RuntimeName): void {
-  describe(`bad input, server on ${runtime}`, () => {
+export function badInput(choice: RuntimeChoice): void {
+  // The tables and quirks are the family's; the server started is the one asked for.
+  const runtime = family(choice);
+  describe(`bad input, server on ${choice}`, () => {
     let server: TestServer;
     let port: number;
     let workerPid: number;
     let bystander: TestSocket;
     let baseline: ClusterStatsSnapshot;
     before(async () => {
-      server = await startServer(runtime, [
+      server = await startServer(choice, [
         "--workers",
         "1",
         "--max-payload",

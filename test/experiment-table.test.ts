@@ -9,6 +9,17 @@ const report = {
   clientRuntime: "bun",
   clientVersion: "1.4.5",
   websocket: "lean (Bun.connect)",
+  settings: [
+    { name: "client WebSocket", value: "lean", why: "ours", off: "--websocket runtime" },
+    { name: "scheduling policy", value: "batch", why: "fewer switches", off: "--sched normal" },
+    {
+      name: "TCP connection hash",
+      value: "the host's",
+      why: "7.6 socket ends a bucket",
+      off: "--ehash host",
+      without: "a table of its own needs root",
+    },
+  ],
   workers: { server: 63, client: 63 },
   targets: "127.0.0.1-200",
   env: {},
@@ -71,6 +82,13 @@ describe("the experiment's table", () => {
     const table = formatExperiment(quick as ExperimentReport);
     assert.match(table, /server RSS per socket\s*│?\s*not measured: the ramp was too quick to sample/);
     assert.doesNotMatch(table, /NaN/);
+  });
+
+  it("names the settings the run picked, and what kept one it could not use", () => {
+    assert.match(
+      formatExperiment(report).replace(/\s*│\s*/g, " ").replace(/\s+/g, " "),
+      /settings client WebSocket: lean; scheduling policy: batch; TCP connection hash: the host's \(a table of its own needs root\)/,
+    );
   });
 
   it("says whose TCP connection hash the run had, and how full it was at the peak", () => {

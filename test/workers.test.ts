@@ -6,13 +6,15 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { SCENARIO_ENV_MAX } from "../server/worker-link.ts";
 import type { ClusterStatsSnapshot } from "../src/stats.ts";
-import { RUNTIMES } from "../system/runtimes.ts";
+import { spawnSync } from "node:child_process";
+import { reusesPort } from "../adapters/_node/reuse-port.ts";
+import { TESTED_RUNTIMES } from "../system/runtimes.ts";
 import { startServer, statsUntil } from "../tools/local-server.ts";
 import { connectWelcomed, type TestSocket } from "./_ws.ts";
 
 const SOCKETS = 40;
 
-for (const runtime of RUNTIMES) {
+for (const runtime of TESTED_RUNTIMES) {
   describe(`server workers on ${runtime}`, () => {
     it("a worker killed with SIGKILL is restarted; only its sockets drop, the rest keep answering, totals stay right", async () => {
       const server = await startServer(runtime, ["--workers", "2"]);
@@ -70,6 +72,38 @@ for (const runtime of RUNTIMES) {
     });
   });
 }
+
+/** How many listening sockets the kernel has on `port` (ss, from iproute2). */
+function listeningSockets(port: number): number {
+  const ss = spawnSync("ss", ["-Hltn", `sport = :${port}`], { encoding: "utf8" });
+  assert.equal(ss.status, 0, ss.stderr);
+  return ss.stdout.split("\n").filter((line) => line.startsWith("LISTEN")).length;
+}
+
+describe("how Node's workers listen", () => {
+  it("reusePort from Node 22.12, cluster before it and when NODE_CLUSTER_SCHED_POLICY asks for it", () => {
+    assert.equal(reusesPort("20.20.2", {}), false);
+    assert.equal(reusesPort("22.11.0", {}), false);
+    assert.equal(reusesPort("22.12.0", {}), true);
+    assert.equal(reusesPort("26.12.1", {}), true);
+    assert.equal(reusesPort("26.12.1", { NODE_CLUSTER_SCHED_POLICY: "none" }), false);
+  });
+
+  for (const runtime of ["node", "node26"] as const) {
+    it(`on ${runtime}: a socket each with reusePort, one shared socket with cluster`, async () => {
+      for (const prefix of [[], ["env", "NODE_CLUSTER_SCHED_POLICY=none"]]) {
+        const server = await startServer(runtime, ["--workers", "3"], prefix);
+        try {
+          const { version } = await statsUntil(server.url, (s) => s.workers.every((w) => w.alive));
+          const own = reusesPort(version, prefix.length ? { NODE_CLUSTER_SCHED_POLICY: "none" } : {});
+          assert.equal(listeningSockets(Number(new URL(server.url).port)), own ? 3 : 1, `${version} ${prefix}`);
+        } finally {
+          await server.stop();
+        }
+      }
+    });
+  }
+});
 
 describe("the scenario across workers", () => {
   /** Ten answers to GET /scenario, each on a new connection, so that both workers answer some. */

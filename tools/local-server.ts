@@ -1,10 +1,10 @@
 /** Starts the real server under a runtime on a free loopback port, as a user would. */
 import type { ClusterStatsSnapshot } from "../src/stats.ts";
 import { type Child, start, stopChild, waitFor } from "../system/child-process.ts";
-import { runCommand, type RuntimeName, serverEntry } from "../system/runtimes.ts";
+import { runCommand, type RuntimeChoice, serverEntry } from "../system/runtimes.ts";
 
 export interface TestServer {
-  runtime: RuntimeName;
+  runtime: RuntimeChoice;
   child: Child;
   /** http://127.0.0.1:PORT, or https:// with --tls-cert */
   url: string;
@@ -20,7 +20,7 @@ export interface TestServer {
  * is a command that runs the server in its place (such as `prlimit --nofile=N`, which execs it).
  */
 export async function startServer(
-  runtime: RuntimeName,
+  runtime: RuntimeChoice,
   args: string[] = [],
   prefix: string[] = [],
 ): Promise<TestServer> {

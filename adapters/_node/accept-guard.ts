@@ -1,6 +1,6 @@
 /**
  * Keeps a Node worker from accepting past its open-file limit. Node's workers share one listening
- * socket (cluster, SCHED_NONE); at EMFILE libuv accepts and closes at once (its reserve-file
+ * socket (cluster, SCHED_NONE), or from 22.12 each listens on one of its own (reusePort); at EMFILE libuv accepts and closes at once (its reserve-file
  * trick), so a full worker would drop connections that another worker could have held. Here a
  * worker near its limit closes its own copy of the listening socket and opens it again once it
  * holds fewer: the others take the new connections meanwhile.
@@ -10,7 +10,7 @@ import net from "node:net";
 import type { AcceptBounds } from "../../server/accept-bounds.ts";
 
 /** Node's own accept queue for a listening socket (net.Server.listen's default backlog). */
-const NODE_BACKLOG = 511;
+export const NODE_BACKLOG = 511;
 
 /**
  * The accept queue to ask for on a port `workers` cluster workers share. Bun's and Deno's
@@ -34,6 +34,8 @@ export interface ListenAt {
   host: string;
   port: number;
   backlog: number;
+  /** A socket of this worker's own (SO_REUSEPORT), not one cluster workers share. */
+  reusePort?: boolean;
 }
 
 interface Listener {

@@ -2,7 +2,9 @@
  * The seed's echo straight on `ws` over node:http, no Hono: the baseline that shows what the
  * Hono path costs on Node. `node --import tsx bench/raw/node.ts [PORT] [WORKERS]`: with more than
  * one worker, cluster workers that accept for themselves from the shared port, as the Hono
- * server's do (adapters/node.ts), so both pay the same for sharing a port.
+ * server's do (adapters/node.ts), so both pay the same for sharing a port. From Node 22.12 the
+ * Hono server's workers each listen with reusePort instead: there this process never forks, and
+ * tools/compare/raw-server.ts starts WORKERS of it, each on a socket of its own.
  */
 import cluster from "node:cluster";
 import { createServer } from "node:http";
@@ -10,11 +12,13 @@ import { WebSocketServer } from "ws";
 import { collectGarbage } from "../../server/v8-gc.ts";
 import { gcTimed } from "../../server/gc-timed.ts";
 import { processAcceptBounds } from "../../server/accept-bounds.ts";
-import { AcceptGuard, sharedBacklog } from "../../adapters/_node/accept-guard.ts";
+import { AcceptGuard, NODE_BACKLOG, sharedBacklog } from "../../adapters/_node/accept-guard.ts";
+import { reusesPort } from "../../adapters/_node/reuse-port.ts";
 
 const port = Number(process.argv[2] ?? 8080);
 const workers = Number(process.argv[3] ?? 1);
-if (workers > 1 && cluster.isPrimary) {
+const own = workers > 1 && reusesPort(process.versions.node, process.env);
+if (workers > 1 && cluster.isPrimary && !own) {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   for (let i = 0; i < workers; i++) cluster.fork();
 } else {
@@ -46,9 +50,11 @@ function serve(): void {
   // The same accept queue as the Hono server's workers ask for on their shared port, and the same
   // guard at the open-file limit: without it a worker that took a burst past its limit dropped
   // what it accepted (3,948 of 200,000 at 14 workers), which is no cost of Hono's.
-  const at = { port, host: "0.0.0.0", backlog: sharedBacklog(workers) };
+  const at = own
+    ? { port, host: "0.0.0.0", backlog: NODE_BACKLOG, reusePort: true }
+    : { port, host: "0.0.0.0", backlog: sharedBacklog(workers) };
   server.listen(at, () => {
-    if (cluster.isWorker) new AcceptGuard(processAcceptBounds()).watch(server, at);
+    if (cluster.isWorker || own) new AcceptGuard(processAcceptBounds()).watch(server, at);
     console.log(`listening on http://0.0.0.0:${port} (raw node ${process.versions.node}, pid ${process.pid})`);
   });
   // As the c512k worker does: memory after GC on SIGUSR2, for `npm run compare`.

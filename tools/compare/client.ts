@@ -7,14 +7,14 @@ import type { ClientReport } from "../../client/report.ts";
 import { slope } from "../fit.ts";
 import { openFileCount, processTree, rssBytes } from "../../system/proc.ts";
 import { freePort, start, stopChild, waitFor } from "../../system/child-process.ts";
-import { CLIENT, ROOT, runCommand, type RuntimeName } from "../../system/runtimes.ts";
+import { CLIENT, ROOT, runCommand, type RuntimeChoice } from "../../system/runtimes.ts";
 import type { WebSocketKind } from "../../client/options.ts";
 import type { ClientFigures } from "./report.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function measureClient(
-  runtime: RuntimeName,
+  runtime: RuntimeChoice,
   websocket: WebSocketKind,
   connections: number,
   scenarioHost: string,

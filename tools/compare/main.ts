@@ -14,7 +14,9 @@ import { WEBSOCKET_KINDS } from "../../client/options.ts";
 import { openFileLimit, socketsPerWorker } from "../../system/limits.ts";
 import { makeCertificate } from "../../system/certificate.ts";
 import { start, stopChildren, waitFor } from "../../system/child-process.ts";
-import { runCommand, type RuntimeName, RUNTIMES, serverEntry } from "../../system/runtimes.ts";
+import { runCommand, RUNTIME_CHOICES, type RuntimeChoice, RUNTIMES, serverEntry } from "../../system/runtimes.ts";
+import { spawnSync } from "node:child_process";
+import { bunEnvSetting, describeSetting, schedSetting, type Setting, websocketSetting } from "../best-settings.ts";
 import { measureClient } from "./client.ts";
 import { formatHtml } from "./html.ts";
 import { combineRuns, type CompareReport, formatMarkdown, type Unmeasured } from "./report.ts";
@@ -30,17 +32,23 @@ const MIN_CLIENT_CONNECTIONS = Math.min(5_000, socketsPerWorker());
 const WHY_MIN_CLIENT = " (the client's memory is fitted over samples 100 ms apart as its sockets open)";
 
 const USAGE = `usage: npm run compare -- [options]
-  --runtimes LIST     server runtimes, e.g. node,deno,bun (default all three)
+  --runtimes LIST     server runtimes: node (the first on PATH), node26, node24, deno, bun
+                      (default node,deno,bun)
   --layers LIST       hono, raw or both (default hono,raw)
   --tls               also the Hono server over TLS (wss://, self-signed certificate made here)
-  --clients LIST      client runtimes to measure as load generators (default all three; "none" skips)
+  --clients LIST      client runtimes to measure as load generators, the same choices (default
+                      node,deno,bun; "none" skips)
   --client-connections N  sockets for each load generator's own measurement (default
                       ${socketsPerWorker()}, what one process may hold; at least ${MIN_CLIENT_CONNECTIONS})
   --client-websockets LIST  the load generators' WebSocket clients: runtime, lean or both
                       (default runtime,lean)
   --client R          the client runtime that loads every server (default bun: the lightest)
-  --client-websocket KIND  its WebSocket client: runtime or lean (default runtime; lean takes a
-                      third of the memory per socket, for the largest counts)
+  --client-websocket KIND  its WebSocket client: lean or runtime (default lean: a third of the
+                      memory per socket or less, so the load costs the machine least)
+  --sched POLICY      auto (SCHED_BATCH for everything it starts, where chrt is found), batch or
+                      normal (default auto; docs/topics/scheduling.md)
+  --bun-env tuned|plain  tuned: Bun's processes get BUN_JSC_useWarmUpMarkedBlocks=false and
+                      MIMALLOC_PURGE_DELAY=-1, unless the environment sets them (default tuned)
   --connections N     sockets per server (default 15000; at most ${socketsPerWorker()} per process here,
                       so past that give both of the flags below)
   --server-workers N  server processes: the Hono server's --workers, or N raw servers sharing a port
@@ -67,7 +75,9 @@ try {
       tls: { type: "boolean", default: false },
       clients: { type: "string", default: RUNTIMES.join(",") },
       client: { type: "string", default: "bun" },
-      "client-websocket": { type: "string", default: "runtime" },
+      "client-websocket": { type: "string", default: "lean" },
+      sched: { type: "string", default: "auto" },
+      "bun-env": { type: "string", default: "tuned" },
       "client-websockets": { type: "string", default: "runtime,lean" },
       "client-connections": { type: "string" },
       connections: { type: "string", default: "15000" },
@@ -92,10 +102,10 @@ const list = <T extends string>(flag: string, text: string, allowed: readonly T[
   if (bad !== undefined) fail(`--${flag}: "${bad}" is not one of ${allowed.join(", ")}`);
   return items;
 };
-const runtimes = list("runtimes", values.runtimes, RUNTIMES);
+const runtimes = list("runtimes", values.runtimes, RUNTIME_CHOICES);
 const layers = list("layers", values.layers, ["hono", "raw"] as const);
-const clients = list("clients", values.clients, RUNTIMES);
-const [clientRuntime] = list("client", values.client, RUNTIMES);
+const clients = list("clients", values.clients, RUNTIME_CHOICES);
+const [clientRuntime] = list("client", values.client, RUNTIME_CHOICES);
 const [clientWebsocket] = list("client-websocket", values["client-websocket"], WEBSOCKET_KINDS);
 const clientWebsockets = list("client-websockets", values["client-websockets"], WEBSOCKET_KINDS);
 /** A whole number from `min` to `max`, or exit 2 saying so (`why` explains the bound). */
@@ -133,6 +143,21 @@ const date = new Date().toISOString();
 const out = values.out ?? join("results", `compare-${date.slice(0, 19).replaceAll(":", "")}`);
 const log = (line: string) => console.error(`c512k compare: ${line}`);
 
+// The settings apply to everything it starts: the policy through its own (children inherit
+// it), the variables through its environment (child-process.ts passes it on).
+const [sched] = list("sched", values.sched, ["auto", "batch", "normal"] as const);
+const [bunEnvAsked] = list("bun-env", values["bun-env"], ["tuned", "plain"] as const);
+const schedChoice = schedSetting(sched);
+if (sched === "batch" && schedChoice.without) fail(`--sched batch needs ${schedChoice.without}`);
+if (schedChoice.value === "batch") {
+  const chrt = spawnSync("chrt", ["--all-tasks", "--batch", "--pid", "0", String(process.pid)], { encoding: "utf8" });
+  if (chrt.status !== 0) fail(`chrt could not set SCHED_BATCH: ${chrt.stderr.trim()}`);
+}
+const bunEnv = bunEnvSetting(bunEnvAsked, [...runtimes, ...clients, clientRuntime, "bun"]);
+Object.assign(process.env, bunEnv.env);
+const settings: Setting[] = [websocketSetting(clientWebsocket, "--client-websocket"), schedChoice, bunEnv.setting];
+for (const setting of settings) log(describeSetting(setting));
+
 /** A Hono server for the client's scenario when the measured server (raw) serves none. */
 const host = start([...runCommand("bun"), serverEntry("bun"), "--host", "127.0.0.1", "--port", "0", "--workers", "1"]);
 const [, hostPort] = await waitFor(host, /listening on http:\/\/[\d.]+:(\d+) \(/);
@@ -152,7 +177,7 @@ const turns = await measureInTurns(plans, runs, (plan, run) => {
       (runs > 1 ? ` (turn ${run} of ${runs})` : ""),
   );
   return measureServer({
-    runtime: plan.runtime as RuntimeName,
+    runtime: plan.runtime as RuntimeChoice,
     layer: plan.layer,
     tls: plan.tls ? certificate : undefined,
     connections,
@@ -203,6 +228,7 @@ const report: CompareReport = {
       openFiles: openFileLimit(),
     },
     versions,
+    settings,
   },
   servers,
   unmeasured,

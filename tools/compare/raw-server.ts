@@ -1,21 +1,31 @@
 /** How the benchmarks start a raw baseline (bench/raw/), on any runtime. */
 import { type Child, start, stopChildren, waitFor } from "../../system/child-process.ts";
-import { ROOT, runCommand, RUNTIME_TABLE, type RuntimeName } from "../../system/runtimes.ts";
+import { spawnSync } from "node:child_process";
+import { family, ROOT, runCommand, RUNTIME_TABLE, runtimeBinary, type RuntimeChoice } from "../../system/runtimes.ts";
 import { withYoungGeneration } from "../../adapters/_node/young-generation.ts";
+import { reusesPort } from "../../adapters/_node/reuse-port.ts";
 
 /**
- * The command line of `bench/raw/RUNTIME.ts` on `port`; on Node, with `workers` cluster workers.
+ * The command line of `bench/raw/RUNTIME.ts` on `port`; on Node, `workers` sharing the port
+ * (cluster workers, or from 22.12 as many such processes with reusePort: `clustered`).
  * Node 20 cannot run TypeScript: tsx loads it there, in the same process. Deno shares a port
  * with reusePort only under --unstable-net, as the Hono server's Deno workers do. Node's starts
  * with the young generation the Hono server's workers have, so the two differ in code, not flags.
  */
-export function rawServerCommand(runtime: RuntimeName, port: number, workers = 1): string[] {
-  if (runtime === "node") {
-    const node = [process.execPath, ...withYoungGeneration([], process.env.NODE_OPTIONS)];
+export function rawServerCommand(runtime: RuntimeChoice, port: number, workers = 1): string[] {
+  if (family(runtime) === "node") {
+    const node = [runtimeBinary(runtime), ...withYoungGeneration([], process.env.NODE_OPTIONS)];
     return [...node, "--import", "tsx", `${ROOT}bench/raw/node.ts`, String(port), String(workers)];
   }
   const command = [...runCommand(runtime), ...RUNTIME_TABLE[runtime].worker];
   return [...command, `${ROOT}bench/raw/${runtime}.ts`, String(port)];
+}
+
+/** Whether `runtime`'s raw servers share a port through cluster: Node before 22.12 (adapters/_node/reuse-port.ts). */
+function clustered(runtime: RuntimeChoice): boolean {
+  if (family(runtime) !== "node") return false;
+  const version = spawnSync(runtimeBinary(runtime), ["--version"], { encoding: "utf8" }).stdout.trim().slice(1);
+  return !reusesPort(version, process.env);
 }
 
 /** What each raw server prints once it listens. */
@@ -37,19 +47,20 @@ export interface RawServers {
 }
 
 /**
- * `workers` raw server processes sharing `port`, as the Hono server's workers share theirs: on
- * Bun and Deno that many processes with reusePort, on Node one with that many cluster workers.
+ * `workers` raw server processes sharing `port`, as the Hono server's workers share theirs: that
+ * many processes with reusePort, or on Node before 22.12 one with that many cluster workers.
  */
-export async function startRawServers(runtime: RuntimeName, port: number, workers: number): Promise<RawServers> {
-  const children = runtime === "node"
+export async function startRawServers(runtime: RuntimeChoice, port: number, workers: number): Promise<RawServers> {
+  const cluster = clustered(runtime);
+  const children = cluster
     ? [start(rawServerCommand(runtime, port, workers))]
-    : Array.from({ length: workers }, () => start(rawServerCommand(runtime, port)));
+    : Array.from({ length: workers }, () => start(rawServerCommand(runtime, port, workers)));
   const members: RawServers["members"] = [];
   let version = "";
   try {
     for (const child of children) {
       // Node's one child prints a line per cluster worker; waitFor bounds the wait.
-      const each = runtime === "node" ? workers : 1;
+      const each = cluster ? workers : 1;
       await waitFor(child, new RegExp(`(?:${LISTENING.source}[^]*?){${each}}`), startupWaitMs(workers));
       for (const [, v, pid] of child.output().matchAll(new RegExp(LISTENING, "g"))) {
         version = v;

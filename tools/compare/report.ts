@@ -1,5 +1,6 @@
 /** The shape of `npm run compare`'s report, and its markdown table. */
-import type { RuntimeName } from "../../src/stats.ts";
+import type { RuntimeChoice } from "../../system/runtimes.ts";
+import type { Setting } from "../best-settings.ts";
 
 export interface MemorySample {
   /** Sockets the server process held. */
@@ -16,7 +17,7 @@ export interface ServerFigures {
   name: string;
   /** The WebSocket the loading client said it used. */
   clientWebsocket: string;
-  runtime: RuntimeName;
+  runtime: RuntimeChoice;
   version: string;
   layer: "hono" | "raw";
   tls: boolean;
@@ -94,7 +95,7 @@ export function combineRuns(runs: ServerFigures[]): ServerFigures {
 /** A server whose measurement failed: no figures, and why (the compare's log has the whole error). */
 export interface Unmeasured {
   name: string;
-  runtime: RuntimeName;
+  runtime: RuntimeChoice;
   layer: "hono" | "raw";
   tls: boolean;
   reason: string;
@@ -103,7 +104,7 @@ export interface Unmeasured {
 export interface ClientFigures {
   /** The runtime, and "lean" when the client used its own WebSocket (--websocket lean). */
   name: string;
-  runtime: RuntimeName;
+  runtime: RuntimeChoice;
   /** Whose WebSocket client: the runtime's ("Bun's WebSocket", "ws") or "lean (node:net)". */
   websocket: string;
   version: string;
@@ -131,6 +132,8 @@ export interface CompareReport {
     clientWebsocket: string;
     machine: { cpu: string; cores: number; memoryBytes: number; kernel: string; openFiles: number };
     versions: Record<string, string>;
+    /** What the compare picked by itself or was told (tools/best-settings.ts); absent in older reports. */
+    settings?: Setting[];
   };
   servers: ServerFigures[];
   /** Servers that failed to be measured; the report still holds every other server's figures. */
@@ -154,7 +157,12 @@ export function formatMarkdown(r: CompareReport): string {
     `${Math.round(r.meta.machine.memoryBytes / 2 ** 30)} GiB, Linux ${r.meta.machine.kernel}, ` +
     `open files ${r.meta.machine.openFiles}; ${r.meta.serverWorkers} process(es) per server, client on ` +
     `${r.meta.clientRuntime} (${r.meta.clientWebsocket}) in ${r.meta.clientWorkers}; load generators measured at ` +
-    `${r.meta.clientConnections} sockets, one process each.`,
+    `${r.meta.clientConnections} sockets, one process each.` +
+    (r.meta.settings?.length
+      ? ` Settings: ${
+        r.meta.settings.map((s) => `${s.name} ${s.value}${s.without ? ` (${s.without})` : ""}`).join(", ")
+      }.`
+      : ""),
     "",
     "| server | RSS/socket (KB) | vs raw | heap/socket (KB) | accepts/s | vs raw | CPU s per 10k accepts | CPU % steady | rtt p50 / p99 / p99.9 (ms) | start-up (ms) | errors |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",

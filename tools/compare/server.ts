@@ -13,12 +13,12 @@ import type { WebSocketKind } from "../../client/options.ts";
 import { slope } from "../fit.ts";
 import { cpuSeconds, openFileCount, processTree } from "../../system/proc.ts";
 import { type Child, freePort, start, stopChild, stopChildren, waitFor } from "../../system/child-process.ts";
-import { CLIENT, runCommand, type RuntimeName, serverEntry } from "../../system/runtimes.ts";
+import { CLIENT, runCommand, type RuntimeChoice, serverEntry } from "../../system/runtimes.ts";
 import { startRawServers, startupWaitMs } from "./raw-server.ts";
 import type { MemorySample, ServerFigures } from "./report.ts";
 
 export interface ServerPlan {
-  runtime: RuntimeName;
+  runtime: RuntimeChoice;
   layer: "hono" | "raw";
   tls?: { cert: string; key: string };
   connections: number;
@@ -28,7 +28,7 @@ export interface ServerPlan {
   /** Client processes (the client's --workers). */
   clientWorkers: number;
   /** The runtime that runs the client. */
-  client: RuntimeName;
+  client: RuntimeChoice;
   /** The client's WebSocket: the runtime's own, or the lean one. */
   websocket: WebSocketKind;
   /** Where the client fetches its scenario when the server has none (raw): a Hono server's URL. */
@@ -104,7 +104,7 @@ async function memorySample(members: Member[]): Promise<MemorySample> {
   }));
 }
 
-export function serverName(runtime: RuntimeName, layer: string, tls: boolean): string {
+export function serverName(runtime: RuntimeChoice, layer: string, tls: boolean): string {
   return `${runtime} ${layer}${tls ? " tls" : ""}`;
 }
 

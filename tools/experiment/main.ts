@@ -5,7 +5,7 @@
  * Everything it starts, it stops by PID, also when interrupted.
  */
 import { useColor } from "../../system/color.ts";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
@@ -29,32 +29,50 @@ import {
   insideOwnNetns,
   rerunInOwnNetns,
 } from "../../system/netns.ts";
-import { isRuntime } from "../../system/runtimes.ts";
+import { isRuntime, RUNTIME_CHOICES } from "../../system/runtimes.ts";
+import {
+  bunEnvSetting,
+  describeSetting,
+  ehashSetting,
+  schedSetting,
+  type Setting,
+  websocketSetting,
+} from "../best-settings.ts";
 import { stopProcess } from "../../system/stop-process.ts";
 import { readTcpCounters, tcpCountersSince } from "../../system/tcp-counters.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const USAGE = `usage: npm run experiment -- [options]
-  --runtime R           server runtime: node, deno or bun (default bun)
-  --client-runtime R    client runtime (default bun)
-  --websocket KIND      the client's WebSocket: runtime (its own) or lean (ours: on Bun's own
-                        sockets on Bun, node:net elsewhere) (default runtime)
+Every default is the best measured setting on a 2-core machine; the run prints each one it
+picks, why, and the flag that turns it off (docs/experiment.md).
+  --runtime R           server runtime: node (the first on PATH), node26, node24, deno or bun
+                        (default bun)
+  --client-runtime R    client runtime, the same choices (default bun)
+  --websocket KIND      the client's WebSocket: lean (ours: on Bun's own sockets on Bun,
+                        node:net elsewhere) or runtime (its own) (default lean)
   --connections N       sockets to hold (default 512000)
   --hold S              seconds to hold them with the seed's traffic (default 60)
-  --rate N              connections opened per second, all client workers together (default 5000)
-  --max-pending N       handshakes in flight at most, all client workers together (default 1000)
+  --rate N              connections opened per second at most, all client workers together; the
+                        client slows and pauses by itself when handshakes climb (default 20000)
+  --max-pending N       handshakes in flight at most, all client workers together (default 2000)
   --interval S          seconds between one socket's messages (default 25, the seed's)
   --targets SPEC        loopback addresses to spread over (default 127.0.0.1-K, 5,000 sockets each)
   --server-workers N    (default auto: enough for --connections)
   --client-workers N    (default auto)
-  --sched POLICY        the Linux scheduling policy of every process it starts: normal, or batch
-                        (SCHED_BATCH: a woken process does not preempt the running one, so
-                        fewer task switches per message; docs/topics/scheduling.md) (default normal)
-  --ehash N             run in a network namespace of its own whose TCP connection hash has N
+  --sched POLICY        the Linux scheduling policy of every process it starts: auto (batch where
+                        chrt is found), batch (SCHED_BATCH: a woken process does not preempt the
+                        running one, so fewer task switches per message; docs/topics/scheduling.md)
+                        or normal (default auto)
+  --ehash N|auto|host   run in a network namespace of its own whose TCP connection hash has N
                         buckets (Linux ≥ 6.1, root). On loopback both ends of every connection
                         sit in it: a million connections are ~7.6 sockets a bucket of the
                         262,144 a 24 GiB machine boots with, and every packet walks the chain
-                        (docs/topics/tcp-hash.md) (default: this namespace's own)
+                        (docs/topics/tcp-hash.md). auto: a table of its own when the host's would
+                        hold more than 4 socket ends a bucket, where root and the kernel allow;
+                        host: the host's (default auto)
+  --bun-env tuned|plain tuned: Bun's processes get BUN_JSC_useWarmUpMarkedBlocks=false and
+                        MIMALLOC_PURGE_DELAY=-1 (~16% less CPU), unless the environment sets them
+                        (default tuned)
   --cpu-quota CORES     run everything in a cgroup that may use this many CPUs (e.g. 0.5), as a
                         container's CPU limit would: a slow machine on purpose (root)
   --stall S             give up the ramp after S seconds without a new socket (default 60; the
@@ -77,18 +95,19 @@ try {
     options: {
       runtime: { type: "string", default: "bun" },
       "client-runtime": { type: "string", default: "bun" },
-      websocket: { type: "string", default: "runtime" },
+      websocket: { type: "string" },
       connections: { type: "string", default: "512000" },
       hold: { type: "string", default: "60" },
-      rate: { type: "string", default: "5000" },
-      "max-pending": { type: "string", default: "1000" },
+      rate: { type: "string", default: "20000" },
+      "max-pending": { type: "string", default: "2000" },
       interval: { type: "string", default: "25" },
       targets: { type: "string" },
       "server-workers": { type: "string", default: "auto" },
       "client-workers": { type: "string", default: "auto" },
       stall: { type: "string", default: "60" },
-      sched: { type: "string", default: "normal" },
-      ehash: { type: "string" },
+      sched: { type: "string", default: "auto" },
+      ehash: { type: "string", default: "auto" },
+      "bun-env": { type: "string", default: "tuned" },
       "cpu-quota": { type: "string" },
       out: { type: "string" },
       json: { type: "boolean", default: false },
@@ -104,16 +123,25 @@ if (values.help) {
 }
 for (const flag of ["runtime", "client-runtime"] as const) {
   if (!isRuntime(values[flag])) {
-    fail(`--${flag} must be node, deno or bun, got "${values[flag]}"`);
+    fail(`--${flag} must be ${RUNTIME_CHOICES.join(", ")}, got "${values[flag]}"`);
   }
 }
-if (!["normal", "batch"].includes(values.sched)) fail(`--sched must be normal or batch, got "${values.sched}"`);
+if (values.websocket !== undefined && !["lean", "runtime"].includes(values.websocket)) {
+  fail(`--websocket must be lean or runtime, got "${values.websocket}"`);
+}
+if (!["auto", "normal", "batch"].includes(values.sched)) {
+  fail(`--sched must be auto, normal or batch, got "${values.sched}"`);
+}
+if (!["tuned", "plain"].includes(values["bun-env"])) {
+  fail(`--bun-env must be tuned or plain, got "${values["bun-env"]}"`);
+}
+const schedChoice = schedSetting(values.sched);
+if (values.sched === "batch" && schedChoice.without) fail(`--sched batch needs ${schedChoice.without}`);
 // SCHED_BATCH through util-linux's chrt: the policy is inherited by every process and thread the
 // server and client start, and no runtime has an API to set it (Node none; Bun and Deno only by FFI).
-const SCHED_PREFIX = values.sched === "batch" ? ["chrt", "--batch", "0"] : [];
-if (SCHED_PREFIX.length && spawnSync("chrt", ["--version"]).status !== 0) {
-  fail("--sched batch needs chrt (util-linux), not found on PATH");
-}
+const SCHED_PREFIX = schedChoice.value === "batch" ? ["chrt", "--batch", "0"] : [];
+const websocket = websocketSetting(values.websocket);
+const bunEnv = bunEnvSetting(values["bun-env"], [values.runtime, values["client-runtime"]]);
 const whole = (flag: "connections" | "hold" | "rate" | "stall" | "max-pending") => {
   const x = Number(values[flag]);
   if (!Number.isInteger(x) || x < 1) fail(`--${flag} must be a whole number from 1, got "${values[flag]}"`);
@@ -124,20 +152,41 @@ const hold = whole("hold");
 const rate = whole("rate");
 const stallSeconds = whole("stall");
 const maxPending = whole("max-pending");
-const ehashAsked = values.ehash === undefined ? null : Number(values.ehash);
-if (ehashAsked !== null && !(Number.isInteger(ehashAsked) && ehashAsked >= EHASH_MIN && ehashAsked <= EHASH_MAX)) {
-  fail(`--ehash must be a whole number from ${EHASH_MIN} to ${EHASH_MAX}, got "${values.ehash}"`);
-}
-if (ehashAsked !== null && !insideOwnNetns()) {
-  const why = ehashUnavailable();
-  if (why) fail(why);
-  try {
-    process.exit(await rerunInOwnNetns(ehashAsked));
-  } catch (err) {
-    fail((err as Error).message);
+if (!["auto", "host"].includes(values.ehash)) {
+  const n = Number(values.ehash);
+  if (!(Number.isInteger(n) && n >= EHASH_MIN && n <= EHASH_MAX)) {
+    fail(`--ehash must be auto, host or a whole number from ${EHASH_MIN} to ${EHASH_MAX}, got "${values.ehash}"`);
   }
 }
-if (insideOwnNetns()) copyHostSysctls();
+/** This run is the one started again in a namespace of its own (--ehash): read before the copy clears it. */
+const ownNetns = insideOwnNetns();
+let tcpHashChoice: Setting;
+let ehashAsked: number | null = null;
+if (ownNetns) {
+  ehashAsked = ehashEntries();
+  tcpHashChoice = {
+    name: "TCP connection hash",
+    value: `${ehashAsked?.toLocaleString("en-US")} buckets`,
+    why: "a network namespace of this run's own",
+    off: "--ehash host",
+  };
+  copyHostSysctls();
+} else {
+  const unavailable = values.ehash !== "auto"
+    ? null
+    : ehashUnavailable() ?? (process.getuid?.() === 0 ? null : "a table of its own needs root");
+  const { setting, buckets } = ehashSetting(values.ehash, connections, ehashEntries(), unavailable, EHASH_MAX);
+  tcpHashChoice = setting;
+  if (buckets !== null) {
+    const why = ehashUnavailable();
+    if (why) fail(why);
+    try {
+      process.exit(await rerunInOwnNetns(buckets));
+    } catch (err) {
+      fail((err as Error).message);
+    }
+  }
+}
 const quotaAsked = values["cpu-quota"] === undefined ? null : Number(values["cpu-quota"]);
 if (quotaAsked !== null && !(quotaAsked >= 0.05 && quotaAsked <= os.cpus().length)) {
   fail(`--cpu-quota must be a number of CPUs from 0.05 to ${os.cpus().length}, got "${values["cpu-quota"]}"`);
@@ -154,6 +203,25 @@ if (quotaAsked !== null) {
 // sharply (BENCHMARKS.md, "Ephemeral ports"), and the ramp with it.
 const targets = values.targets ?? `127.0.0.1-${Math.min(255, Math.max(2, Math.ceil(connections / 5_000)))}`;
 const log = (line: string) => console.error(`c512k experiment: ${line}`);
+const settings: Setting[] = [
+  websocket,
+  {
+    name: "ramp",
+    value: `${rate.toLocaleString("en-US")}/s, ${maxPending.toLocaleString("en-US")} handshakes in flight at most`,
+    why: "a ceiling: the client slows and pauses by itself when handshakes or round trips climb (client/ramp-gate.ts)",
+    off: "--rate N --max-pending N",
+  },
+  {
+    name: "workers",
+    value: `server ${values["server-workers"]}, client ${values["client-workers"]}`,
+    why: "auto: enough processes for the count under the open-file limit, never fewer than the cores",
+    off: "--server-workers N --client-workers N",
+  },
+  schedChoice,
+  tcpHashChoice,
+  bunEnv.setting,
+];
+for (const s of settings) log(describeSetting(s));
 if (cgroup) log(`everything runs in ${cgroup.where}, which may use ${quotaAsked} CPUs (--cpu-quota)`);
 /** Progress, when stderr is a log file and not a terminal: one line every this many samples (~s). */
 const LOG_EVERY = 10;
@@ -162,7 +230,11 @@ const children: ChildProcess[] = [];
 function launch(args: string[]): ChildProcess & { output: () => string } {
   // Own process group: a Ctrl-C here reaches only us, and we stop them in order.
   const [command, ...rest] = [...SCHED_PREFIX, "sh", `${ROOT}bin/c512k`, ...args];
-  const child = spawn(command, rest, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, rest, {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...bunEnv.env },
+  });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -238,7 +310,11 @@ async function statsOrLast(): Promise<ClusterStatsSnapshot> {
   return lastStats!;
 }
 log(`server on ${values.runtime} at ${url}: ${server.output().match(/^(\d+) workers?/m)?.[1]} workers`);
-log(`watch it live: ${url}/dashboard (Prometheus metrics: ${url}/metrics)`);
+log(
+  `watch it live: ${url}/dashboard (Prometheus metrics: ${url}/metrics)` +
+    // 127.0.0.1 here is the run's own namespace, not the host's loopback.
+    (ownNetns ? `; from the host: nsenter --net=/proc/${process.pid}/ns/net curl ${url}/stats` : ""),
+);
 await new Promise((r) => setTimeout(r, 2_000));
 const idle = await stats();
 
@@ -247,7 +323,7 @@ const clientWorkers = values["client-workers"] === "auto" ? [] : ["--workers", v
 const client = launch([
   ...["client", "--runtime", values["client-runtime"], url, "--connections", String(connections)],
   ...["--rate", String(rate), "--max-pending", String(maxPending), "--interval", values.interval],
-  ...["--targets", targets, ...clientWorkers, "--websocket", values.websocket, "--json"],
+  ...["--targets", targets, ...clientWorkers, "--websocket", websocket.value, "--json"],
 ]);
 const startedAt = performance.now();
 const tcpAtStart = readTcpCounters();
@@ -335,7 +411,7 @@ const clientTree = processTree(client.pid!).length;
 const holdCpu = { server: serverCpu(atHold), client: clientCpu(), at: performance.now() };
 const policies = (pids: number[]) => [...new Set(pids.map(schedPolicy).filter((p) => p !== null))].sort();
 const sched = {
-  asked: values.sched,
+  asked: schedChoice.value,
   server: policies([atHold.pid, ...atHold.workers.map((w) => w.pid)]),
   client: policies(processTree(client.pid!)),
 };
@@ -388,8 +464,11 @@ const result: ExperimentReport = {
   serverVersion: idle.version,
   clientRuntime: values["client-runtime"],
   clientVersion: report?.runtime.version ?? "?",
-  websocket: report?.websocket ?? values.websocket,
-  env: Object.fromEntries(Object.entries(process.env).filter(([k]) => TUNING_ENV.test(k)) as [string, string][]),
+  websocket: report?.websocket ?? websocket.value,
+  settings,
+  env: Object.fromEntries(
+    Object.entries({ ...process.env, ...bunEnv.env }).filter(([k]) => TUNING_ENV.test(k)) as [string, string][],
+  ),
   sched,
   tcpHash: { asked: ehashAsked, buckets: ehashEntries() },
   workers: { server: idle.workers.length, client: clientTree === 1 ? 1 : clientTree - 1 },

@@ -3,6 +3,7 @@ import Table from "cli-table3";
 import { type ClientReport, failureAge } from "../../client/report.ts";
 import { slope } from "../fit.ts";
 import type { TcpCounters } from "../../system/tcp-counters.ts";
+import type { Setting } from "../best-settings.ts";
 
 export interface Sample {
   /** Seconds since the client started. */
@@ -38,6 +39,8 @@ export interface ExperimentReport {
   clientVersion: string;
   /** Whose WebSocket client the load used (--websocket). */
   websocket: string;
+  /** What the run picked by itself or was told (tools/best-settings.ts), each with why. */
+  settings: Setting[];
   /** Runtime tuning read from the environment (BUN_*, MIMALLOC_*, NODE_*, UV_*, DENO_*): part of the setup. */
   env: Record<string, string>;
   /**
@@ -223,6 +226,7 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
       "client",
       `${r.clientRuntime} ${r.clientVersion} (${r.websocket}), ${r.workers.client} workers, targets ${r.targets}`,
     ],
+    ["settings", r.settings.map((s) => `${s.name}: ${s.value}${s.without ? ` (${s.without})` : ""}`).join("; ")],
     ["environment", Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(" ") || "(no tuning)"],
     ["scheduling (read in the hold)", `server ${r.sched.server.join(", ")}; client ${r.sched.client.join(", ")}`],
     ["TCP connection hash", tcpHash(r)],

@@ -1,0 +1,153 @@
+/**
+ * The settings the experiment and the compare pick by themselves: each one what measured best on
+ * this 2-core machine (BENCHMARKS.md, docs/experiment.md "The defaults are the best measured
+ * settings"), each printed at the start with why and how to turn it off, and kept in the JSON
+ * report. A choice that needs root or a kernel feature that is missing says so and is left out.
+ */
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+
+export interface Setting {
+  /** What it sets, e.g. "client WebSocket", "scheduling policy". */
+  name: string;
+  /** What it is set to in this run, e.g. "lean", "batch", "off". */
+  value: string;
+  /** Why: the measurement behind the choice, or why it is not used here. */
+  why: string;
+  /** The flag that turns it off (or back on, where it is off). */
+  off: string;
+  /** Set when the best choice could not be used here: what was missing. */
+  without?: string;
+}
+
+/** One line per setting, as the experiment prints them at the start. */
+export function describeSetting(s: Setting): string {
+  const value = s.without ? `${s.value} (${s.without})` : s.value;
+  return `${s.name}: ${value}; ${s.why} [${s.off}]`;
+}
+
+/** Bun's two GC variables the tool sets for the processes it starts, unless the caller set them. */
+export const BUN_TUNED_ENV: Readonly<Record<string, string>> = {
+  // JSC warms up marked blocks in a helper thread, and mimalloc returns freed pages in another:
+  // ~15% of the machine in a profile of 56 Bun processes (docs/topics/scheduling.md).
+  BUN_JSC_useWarmUpMarkedBlocks: "false",
+  MIMALLOC_PURGE_DELAY: "-1",
+};
+
+export function websocketSetting(asked: string | undefined, flag = "--websocket"): Setting {
+  const value = asked ?? "lean";
+  return {
+    name: "client WebSocket",
+    value,
+    why: value === "lean"
+      ? "ours: ~1 KB a socket in the client against 7.65 KB for Bun's own, whose client then took the CPU the ramp needed"
+      : "asked for",
+    off: value === "lean" ? `${flag} runtime` : `${flag} lean`,
+  };
+}
+
+/**
+ * SCHED_BATCH, through util-linux's chrt: fewer task switches a message, no root needed. `auto`
+ * takes it where chrt is there.
+ */
+export function schedSetting(asked: string, hasChrt = chrtFound()): Setting {
+  const off = "--sched normal";
+  if (asked === "normal") return { name: "scheduling policy", value: "normal", why: "asked for", off: "--sched batch" };
+  if (hasChrt) {
+    return {
+      name: "scheduling policy",
+      value: "batch",
+      why: asked === "batch"
+        ? "asked for"
+        : "SCHED_BATCH: a woken process does not preempt the running one, fewer task switches a message (docs/topics/scheduling.md)",
+      off,
+    };
+  }
+  return {
+    name: "scheduling policy",
+    value: "normal",
+    why: "SCHED_BATCH would cut task switches a message",
+    off,
+    without: "chrt (util-linux) not found on PATH",
+  };
+}
+
+function chrtFound(): boolean {
+  return spawnSync("chrt", ["--version"]).status === 0;
+}
+
+/** Bun's GC variables: set by the tool unless `--bun-env plain`, and never over the caller's own. */
+export function bunEnvSetting(
+  asked: string,
+  runtimes: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): { setting: Setting; env: Record<string, string> } {
+  const own = Object.keys(BUN_TUNED_ENV).filter((k) => env[k] !== undefined);
+  const set = asked === "plain" || !runtimes.includes("bun")
+    ? {}
+    : Object.fromEntries(Object.entries(BUN_TUNED_ENV).filter(([k]) => env[k] === undefined));
+  const value = Object.entries(set).map(([k, v]) => `${k}=${v}`).join(" ") || "none";
+  const why = !runtimes.includes("bun")
+    ? "no Bun process in this run"
+    : asked === "plain"
+    ? "asked for"
+    : own.length
+    ? `yours kept: ${own.join(", ")}`
+    : "~16% less CPU for +0.35 KB of server memory a socket (docs/topics/scheduling.md)";
+  return { setting: { name: "Bun GC variables", value, why, off: "--bun-env plain" }, env: set };
+}
+
+/** Sockets a bucket past which the hash lookup showed in the CPU profile (docs/topics/tcp-hash.md). */
+const SOCKETS_PER_BUCKET = 4;
+
+/**
+ * The buckets a count asks for: two for each end of each connection, a power of two (the kernel
+ * rounds up to one): 4,194,304 for a million, the table the recorded million held in.
+ */
+export function ehashFor(connections: number, max: number): number {
+  let n = 1;
+  while (n < 4 * connections && n < max) n *= 2;
+  return n;
+}
+
+/**
+ * `auto` takes a hash of its own when both ends of `connections` would be more than
+ * SOCKETS_PER_BUCKET a bucket in the host's. `unavailable` says why it cannot (not root, Linux
+ * < 6.1, no unshare), and then the run goes on in the host's.
+ */
+export function ehashSetting(
+  asked: string,
+  connections: number,
+  hostBuckets: number | null,
+  unavailable: string | null,
+  max: number,
+): { setting: Setting; buckets: number | null } {
+  const name = "TCP connection hash";
+  if (asked === "host") {
+    return { setting: { name, value: "the host's", why: "asked for", off: "--ehash auto" }, buckets: null };
+  }
+  if (asked !== "auto") {
+    return {
+      setting: { name, value: `${asked} buckets`, why: "asked for", off: "--ehash host" },
+      buckets: Number(asked),
+    };
+  }
+  const host = hostBuckets === null ? null : Math.abs(hostBuckets);
+  const full = host !== null && 2 * connections > SOCKETS_PER_BUCKET * host;
+  if (!full) {
+    const why = host === null
+      ? "the kernel does not show its size (Linux < 6.1)"
+      : `${host.toLocaleString("en-US")} buckets hold ${
+        ((2 * connections) / host).toFixed(1)
+      } socket ends each at this count, ${SOCKETS_PER_BUCKET} or fewer`;
+    return { setting: { name, value: "the host's", why, off: "--ehash host" }, buckets: null };
+  }
+  const buckets = ehashFor(connections, max);
+  const why = `${host!.toLocaleString("en-US")} buckets would hold ${
+    ((2 * connections) / host!).toFixed(1)
+  } socket ends each, and the lookup took 8.8% of the CPU at a million (docs/topics/tcp-hash.md)`;
+  if (unavailable) {
+    return { setting: { name, value: "the host's", why, off: "--ehash host", without: unavailable }, buckets: null };
+  }
+  return { setting: { name, value: `${buckets.toLocaleString("en-US")} buckets`, why, off: "--ehash host" }, buckets };
+}
