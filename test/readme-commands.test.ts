@@ -75,7 +75,7 @@ describe("README commands", () => {
     await stopGroup(child);
     const bad = await run(["sh", `${ROOT}bin/c512k`, "serve", "--runtime", "lua"]);
     assert.equal(bad.code, 2);
-    assert.match(bad.output, /--runtime must be auto, node, deno or bun, got "lua"/);
+    assert.match(bad.output, /--runtime must be auto, node, node26, node24, deno or bun, got "lua"/);
   });
 
   it("dist/client.js copied alone to an empty folder runs on node, deno and bun", async () => {
