@@ -84,7 +84,7 @@ export const adapter: Adapter = {
       };
       // At the open-file limit Deno's accept loop ends with EMFILE and closes its listener,
       // while the sockets it upgraded live on; unhandled, that rejection ended the worker and
-      // every socket in it (test/open-file-wall.test.ts). Listen again once a file is free: the
+      // every socket in it (test/scale/open-file-wall.test.ts). Listen again once a file is free: the
       // other workers sharing the port take the connections meanwhile.
       const relisten = (err: unknown) => {
         if (closed) return;

@@ -1,6 +1,6 @@
 /**
  * A worker's memory reading at the open-file wall, where the runtime cannot open /proc: the last
- * good reading stands. (open-file-wall.test.ts drives a real worker there; the accept guards now
+ * good reading stands. (scale/open-file-wall.test.ts drives a real worker there; the accept guards now
  * keep Node's and Bun's workers short of it, so this is where their case is checked.)
  */
 import assert from "node:assert/strict";

@@ -145,10 +145,10 @@ describe("experiment", () => {
   it("refuses an --ehash the kernel would not take, before starting anything", async () => {
     const child = start([...EXPERIMENT, "--ehash", "100"]);
     assert.equal(await child.exited, 2);
-    assert.match(child.output(), /--ehash must be a whole number from 128 to 16777216, got "100"/);
+    assert.match(child.output(), /--ehash must be auto, host or a whole number from 128 to 16777216, got "100"/);
   });
 
-  it("on Ctrl-C stops the client and the server it started, and still reports", async () => {
+  it("on Ctrl-C stops the client and the server it started, and still reports; the plain command runs with the best settings", async () => {
     const dir = mkdtempSync(join(tmpdir(), "c512k-exp-"));
     try {
       const child = start([
@@ -164,12 +164,28 @@ describe("experiment", () => {
       ]);
       const [, port] = await waitFor(child, /server on bun at http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
       await waitFor(child, /holding 120 s/, 60_000);
+      // The tool sets Bun's GC variables for the processes it starts, not the caller.
+      const live = await (await fetch(`http://127.0.0.1:${port}/stats`)).json() as { workers: { pid: number }[] };
+      const environ = readFileSync(`/proc/${live.workers[0].pid}/environ`, "utf8").split("\0");
+      assert.ok(environ.includes("MIMALLOC_PURGE_DELAY=-1"), "MIMALLOC_PURGE_DELAY in the worker's environment");
+      assert.ok(environ.includes("BUN_JSC_useWarmUpMarkedBlocks=false"));
       await stopChild(child, "SIGINT", 60_000);
       assert.match(child.stdout(), /peak concurrent sockets\s*│ 3,000 of 3,000/);
       const saved = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as ExperimentReport;
-      // Without --sched, the policy the processes inherit: this test's own.
-      assert.deepEqual(saved.sched.server, saved.sched.client);
-      assert.equal(saved.sched.asked, "normal");
+      // No flag: each setting printed with why and how to turn it off, and kept in the report.
+      const picked = Object.fromEntries(saved.settings.map((s) => [s.name, s.value]));
+      assert.equal(picked["client WebSocket"], "lean");
+      assert.match(saved.websocket, /^lean/);
+      assert.equal(picked["scheduling policy"], "batch", "chrt is on this machine: SCHED_BATCH");
+      assert.deepEqual(saved.sched, { asked: "batch", server: ["batch"], client: ["batch"] });
+      // 3,000 sockets are far from filling the host's TCP hash.
+      assert.equal(picked["TCP connection hash"], "the host's");
+      assert.match(child.output(), /scheduling policy: batch; SCHED_BATCH.*\[--sched normal\]/);
+      assert.match(
+        child.output(),
+        /Bun GC variables: BUN_JSC_useWarmUpMarkedBlocks=false MIMALLOC_PURGE_DELAY=-1;.*\[--bun-env plain\]/,
+      );
+      assert.equal(saved.env.MIMALLOC_PURGE_DELAY, "-1");
       assert.ok(await refused(Number(port)), "the server is gone");
       assert.deepEqual(processesNaming(Number(port)), []);
     } finally {

@@ -150,46 +150,58 @@ describe("faults, client side", () => {
   });
 
   for (const runtime of RUNTIMES) {
-    it(`refusals are counted by cause on a ${runtime} client: nothing listening, HTTP 503, handshake timeout`, async () => {
-      const server = await startServer("node", ["--workers", "1"]);
-      const busy = createHttpServer((_req, res) => res.writeHead(503).end());
-      busy.on("upgrade", (_req, socket) => socket.end("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"));
-      const silent = createTcpServer(() => {}); // accepts, then says nothing
-      try {
-        const [busyPort, silentPort, deadPort] = [await listen(busy), await listen(silent), await freePort()];
-        const { code, report, output } = await client(server.url, [
-          "--connections",
-          "30",
-          "--ports",
-          `${deadPort},${busyPort},${silentPort}`,
-          "--handshake-timeout",
-          "1",
-          "--messages",
-          "1",
-        ], runtime).done;
-        assert.equal(code, 1, output);
-        assert.equal(report.opened, 0);
-        assert.equal(report.failed, 30);
-        // Only ws names the refused connect's errno; Bun and Deno say less, and we repeat what they say.
-        const refused = { node: "ECONNREFUSED", bun: "Failed to connect", deno: "tcp connect error" }[runtime];
-        assert.deepEqual(report.failures, {
-          [`connect: ${refused}`]: 10,
-          "connect: HTTP 503": 10,
-          "connect: handshake timeout (1 s)": 10,
-        });
-        // How long each cause took to strike, one range per cause merged over the workers: a
-        // handshake timeout never before its second.
-        const timeout = report.failedAfter["connect: handshake timeout (1 s)"];
-        assert.ok(timeout.min >= 1000 && timeout.min <= timeout.max, JSON.stringify(report.failedAfter));
-        const refusedBusy = report.failedAfter["connect: HTTP 503"];
-        assert.ok(refusedBusy.min >= 0 && refusedBusy.min <= refusedBusy.max, JSON.stringify(report.failedAfter));
-        assert.deepEqual(Object.keys(report.failedAfter).sort(), Object.keys(report.failures).sort());
-      } finally {
-        busy.close();
-        silent.close();
-        await server.stop("SIGKILL");
-      }
-    });
+    for (const websocket of ["lean", "runtime"] as const) {
+      it(`refusals are counted by cause on a ${runtime} client (${websocket} WebSocket): nothing listening, HTTP 503, handshake timeout`, async () => {
+        const server = await startServer("node", ["--workers", "1"]);
+        const busy = createHttpServer((_req, res) => res.writeHead(503).end());
+        busy.on(
+          "upgrade",
+          (_req, socket) =>
+            socket.on("error", () => {}).end("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"),
+        );
+        // Accepts, then says nothing. A client that gives up may reset (the lean client on Bun does).
+        const silent = createTcpServer((socket) => socket.on("error", () => {}));
+        try {
+          const [busyPort, silentPort, deadPort] = [await listen(busy), await listen(silent), await freePort()];
+          const { code, report, output } = await client(server.url, [
+            "--connections",
+            "30",
+            "--ports",
+            `${deadPort},${busyPort},${silentPort}`,
+            "--handshake-timeout",
+            "1",
+            "--messages",
+            "1",
+            "--websocket",
+            websocket,
+          ], runtime).done;
+          assert.equal(code, 1, output);
+          assert.equal(report.opened, 0);
+          assert.equal(report.failed, 30);
+          // The lean client and ws name the refused connect's errno; Bun's and Deno's own WebSockets
+          // say less, and we repeat what they say.
+          const refused = websocket === "lean"
+            ? "ECONNREFUSED"
+            : { node: "ECONNREFUSED", bun: "Failed to connect", deno: "tcp connect error" }[runtime];
+          assert.deepEqual(report.failures, {
+            [`connect: ${refused}`]: 10,
+            "connect: HTTP 503": 10,
+            "connect: handshake timeout (1 s)": 10,
+          });
+          // How long each cause took to strike, one range per cause merged over the workers: a
+          // handshake timeout never before its second.
+          const timeout = report.failedAfter["connect: handshake timeout (1 s)"];
+          assert.ok(timeout.min >= 1000 && timeout.min <= timeout.max, JSON.stringify(report.failedAfter));
+          const refusedBusy = report.failedAfter["connect: HTTP 503"];
+          assert.ok(refusedBusy.min >= 0 && refusedBusy.min <= refusedBusy.max, JSON.stringify(report.failedAfter));
+          assert.deepEqual(Object.keys(report.failedAfter).sort(), Object.keys(report.failures).sort());
+        } finally {
+          busy.close();
+          silent.close();
+          await server.stop("SIGKILL");
+        }
+      });
+    }
   }
 
   it("running out of open files is counted as EMFILE, not a crash", async () => {

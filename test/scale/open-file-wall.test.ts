@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RUNTIMES } from "../system/runtimes.ts";
-import { startServer, statsUntil } from "../tools/local-server.ts";
-import { connectWelcomed, type TestSocket } from "./_ws.ts";
+import { RUNTIMES } from "../../system/runtimes.ts";
+import { startServer, statsUntil } from "../../tools/local-server.ts";
+import { connectWelcomed, type TestSocket } from "../_ws.ts";
 
 /** Open files per process here: small, so that a few hundred sockets fill the worker. */
 const FILES = 300;
