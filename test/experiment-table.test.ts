@@ -21,6 +21,7 @@ const report = {
     },
   ],
   workers: { server: 63, client: 63 },
+  workerSockets: [12_000, 14_500, 15_000, 16_000],
   targets: "127.0.0.1-200",
   env: {},
   sched: { asked: "batch", server: ["batch"], client: ["batch", "normal"] },
@@ -82,6 +83,13 @@ describe("the experiment's table", () => {
     const table = formatExperiment(quick as ExperimentReport);
     assert.match(table, /server RSS per socket\s*│?\s*not measured: the ramp was too quick to sample/);
     assert.doesNotMatch(table, /NaN/);
+  });
+
+  it("gives the fewest and the most sockets a server worker held, each against the mean", () => {
+    assert.match(
+      formatExperiment(report),
+      /sockets per server worker \(hold\)\s*│?\s*12,000 \(−17%\) to 16,000 \(\+11%\) over 4 workers, mean 14,375/,
+    );
   });
 
   it("names the settings the run picked, and what kept one it could not use", () => {

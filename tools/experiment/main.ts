@@ -472,6 +472,7 @@ const result: ExperimentReport = {
   sched,
   tcpHash: { asked: ehashAsked, buckets: ehashEntries() },
   workers: { server: idle.workers.length, client: clientTree === 1 ? 1 : clientTree - 1 },
+  workerSockets: atHold.workers.map((w) => w.connections.open),
   targets,
   target: connections,
   peak,

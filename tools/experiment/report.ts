@@ -54,6 +54,8 @@ export interface ExperimentReport {
    */
   tcpHash: { asked: number | null; buckets: number | null };
   workers: { server: number; client: number };
+  /** Each server worker's open sockets at the start of the hold: how evenly the kernel (or cluster) split them. */
+  workerSockets: number[];
   targets: string;
   target: number;
   peak: number;
@@ -209,6 +211,16 @@ function tcpHash({ tcpHash: { asked, buckets }, peak }: ExperimentReport): strin
   return `${n(size)} buckets, ${whose}; ${(2 * peak / size).toFixed(1)} socket ends a bucket at the peak`;
 }
 
+/** The fewest and most sockets a worker held, each against the mean. */
+export function workerSplit(sockets: number[] | undefined): string {
+  if (!sockets?.length) return "not read";
+  const mean = sockets.reduce((a, b) => a + b, 0) / sockets.length;
+  if (mean === 0) return "none open";
+  const off = (x: number) => `${x >= mean ? "+" : "−"}${Math.abs(Math.round(((x - mean) / mean) * 100))}%`;
+  const [lo, hi] = [Math.min(...sockets), Math.max(...sockets)];
+  return `${n(lo)} (${off(lo)}) to ${n(hi)} (${off(hi)}) over ${sockets.length} workers, mean ${n(Math.round(mean))}`;
+}
+
 /** Messages over the hold at under this share of the rate asked: the machine fell behind. */
 const KEPT_UP = 0.95;
 
@@ -230,6 +242,7 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
     ["environment", Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(" ") || "(no tuning)"],
     ["scheduling (read in the hold)", `server ${r.sched.server.join(", ")}; client ${r.sched.client.join(", ")}`],
     ["TCP connection hash", tcpHash(r)],
+    ["sockets per server worker (hold)", workerSplit(r.workerSockets)],
     ["peak concurrent sockets", `${n(r.peak)} of ${n(r.target)}`],
     ["failed / mismatched / unanswered", `${n(r.failed)} / ${n(r.mismatched)} / ${n(r.unanswered)}`],
     ["messages sent / answered", `${n(r.sent)} / ${n(r.answered)}`],
