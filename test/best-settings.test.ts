@@ -39,9 +39,11 @@ describe("the best settings as defaults", () => {
     assert.match(mine.setting.why, /yours kept: MIMALLOC_PURGE_DELAY/);
   });
 
-  it("keeps the host's TCP hash up to 4 socket ends a bucket, and asks for its own past that", () => {
-    // 512,000 on loopback: 1,024,000 ends in 262,144 buckets, 3.9 each.
-    assert.equal(ehashSetting("auto", 512_000, HOST, null, MAX).buckets, null);
+  it("keeps the host's TCP hash up to 2 socket ends a bucket, and asks for its own past that", () => {
+    // 200,000 on loopback: 400,000 ends in 262,144 buckets, 1.5 each.
+    assert.equal(ehashSetting("auto", 200_000, HOST, null, MAX).buckets, null);
+    // 512,000: 3.9 each; a table of 2,097,152 ramped faster.
+    assert.equal(ehashSetting("auto", 512_000, HOST, null, MAX).buckets, 2_097_152);
     // A million: 7.6 each; the recorded million held in 4,194,304.
     const million = ehashSetting("auto", 1_000_000, HOST, null, MAX);
     assert.equal(million.buckets, 4_194_304);

@@ -97,8 +97,12 @@ export function bunEnvSetting(
   return { setting: { name: "Bun GC variables", value, why, off: "--bun-env plain" }, env: set };
 }
 
-/** Sockets a bucket past which the hash lookup showed in the CPU profile (docs/topics/tcp-hash.md). */
-const SOCKETS_PER_BUCKET = 4;
+/**
+ * Socket ends a bucket past which a table of its own paid: at 512,000 (3.9 a bucket) the lookup
+ * was 5.7% of a ramp's CPU profile, and a table of 2,097,152 ramped in 57 s against 71
+ * (BENCHMARKS.md, "The plain command").
+ */
+const SOCKETS_PER_BUCKET = 2;
 
 /**
  * The buckets a count asks for: two for each end of each connection, a power of two (the kernel
@@ -145,7 +149,7 @@ export function ehashSetting(
   const buckets = ehashFor(connections, max);
   const why = `${host!.toLocaleString("en-US")} buckets would hold ${
     ((2 * connections) / host!).toFixed(1)
-  } socket ends each, and the lookup took 8.8% of the CPU at a million (docs/topics/tcp-hash.md)`;
+  } socket ends each; the lookup took 5.7% of the CPU at 512,000 and 8.8% at a million (docs/topics/tcp-hash.md)`;
   if (unavailable) {
     return { setting: { name, value: "the host's", why, off: "--ehash host", without: unavailable }, buckets: null };
   }

@@ -68,7 +68,7 @@ picks, why, and the flag that turns it off (docs/experiment.md).
                         sit in it: a million connections are ~7.6 sockets a bucket of the
                         262,144 a 24 GiB machine boots with, and every packet walks the chain
                         (docs/topics/tcp-hash.md). auto: a table of its own when the host's would
-                        hold more than 4 socket ends a bucket, where root and the kernel allow;
+                        hold more than 2 socket ends a bucket, where root and the kernel allow;
                         host: the host's (default auto)
   --bun-env tuned|plain tuned: Bun's processes get BUN_JSC_useWarmUpMarkedBlocks=false and
                         MIMALLOC_PURGE_DELAY=-1 (~16% less CPU), unless the environment sets them
