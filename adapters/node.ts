@@ -17,12 +17,12 @@ import { withYoungGeneration } from "./_node/young-generation.ts";
 import { spawnSelf } from "../server/spawn-self.ts";
 import { collectGarbage } from "../server/v8-gc.ts";
 
-/** Workers each listen on a socket of their own on this Node (_node/reuse-port.ts). */
-const OWN_SOCKETS = reusesPort(process.versions.node, process.env);
-
 if ("Bun" in globalThis || "Deno" in globalThis || !process.versions?.node) {
   throw wrongRuntime("node", "npm start");
 }
+
+/** Workers each listen on a socket of their own on this Node (_node/reuse-port.ts). */
+const OWN_SOCKETS = reusesPort(process.versions.node, process.env);
 
 /**
  * ws has no idle timeout of its own: its README's heartbeat. Each round pings every socket and

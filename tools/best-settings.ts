@@ -6,6 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import process from "node:process";
+import { isRuntime, RUNTIME_TABLE } from "../system/runtimes.ts";
 
 export interface Setting {
   /** What it sets, e.g. "client WebSocket", "scheduling policy". */
@@ -26,13 +27,8 @@ export function describeSetting(s: Setting): string {
   return `${s.name}: ${value}; ${s.why} [${s.off}]`;
 }
 
-/** Bun's two GC variables the tool sets for the processes it starts, unless the caller set them. */
-export const BUN_TUNED_ENV: Readonly<Record<string, string>> = {
-  // JSC warms up marked blocks in a helper thread, and mimalloc returns freed pages in another:
-  // ~15% of the machine in a profile of 56 Bun processes (docs/topics/scheduling.md).
-  BUN_JSC_useWarmUpMarkedBlocks: "false",
-  MIMALLOC_PURGE_DELAY: "-1",
-};
+/** Bun's two GC variables the tool sets for the processes it starts (system/runtimes.ts). */
+export const BUN_TUNED_ENV: Readonly<Record<string, string>> = RUNTIME_TABLE.bun.tuning!;
 
 export function websocketSetting(asked: string | undefined, flag = "--websocket"): Setting {
   const value = asked ?? "lean";
@@ -40,7 +36,7 @@ export function websocketSetting(asked: string | undefined, flag = "--websocket"
     name: "client WebSocket",
     value,
     why: value === "lean"
-      ? "ours: ~1 KB a socket in the client against 7.65 KB for Bun's own, whose client then took the CPU the ramp needed"
+      ? "ours: 1.23–1.30 KB a socket in a Bun client against 5.80 KB for Bun's own (BENCHMARKS.md, client memory)"
       : "asked for",
     off: value === "lean" ? `${flag} runtime` : `${flag} lean`,
   };
@@ -76,18 +72,26 @@ function chrtFound(): boolean {
   return spawnSync("chrt", ["--version"]).status === 0;
 }
 
-/** Bun's GC variables: set by the tool unless `--bun-env plain`, and never over the caller's own. */
+/**
+ * The tuning of the runtimes in the run (their `tuning` in system/runtimes.ts: Bun's GC
+ * variables): set by the tool unless `--bun-env plain`, and never over the caller's own.
+ */
 export function bunEnvSetting(
   asked: string,
   runtimes: readonly string[],
   env: Record<string, string | undefined> = process.env,
 ): { setting: Setting; env: Record<string, string> } {
-  const own = Object.keys(BUN_TUNED_ENV).filter((k) => env[k] !== undefined);
-  const set = asked === "plain" || !runtimes.includes("bun")
+  const tuning: Record<string, string> = Object.assign(
+    {},
+    ...runtimes.filter(isRuntime).map((r) => RUNTIME_TABLE[r].tuning ?? {}),
+  );
+  const tuned = Object.keys(tuning).length > 0;
+  const own = Object.keys(tuning).filter((k) => env[k] !== undefined);
+  const set: Record<string, string> = asked === "plain"
     ? {}
-    : Object.fromEntries(Object.entries(BUN_TUNED_ENV).filter(([k]) => env[k] === undefined));
+    : Object.fromEntries(Object.entries(tuning).filter(([k]) => env[k] === undefined));
   const value = Object.entries(set).map(([k, v]) => `${k}=${v}`).join(" ") || "none";
-  const why = !runtimes.includes("bun")
+  const why = !tuned
     ? "no Bun process in this run"
     : asked === "plain"
     ? "asked for"
@@ -136,20 +140,20 @@ export function ehashSetting(
       buckets: Number(asked),
     };
   }
-  const host = hostBuckets === null ? null : Math.abs(hostBuckets);
-  const full = host !== null && 2 * connections > SOCKETS_PER_BUCKET * host;
-  if (!full) {
-    const why = host === null
-      ? "the kernel does not show its size (Linux < 6.1)"
-      : `${host.toLocaleString("en-US")} buckets hold ${
-        ((2 * connections) / host).toFixed(1)
-      } socket ends each at this count, ${SOCKETS_PER_BUCKET} or fewer`;
+  if (hostBuckets === null) {
+    const why = "the kernel does not show its size (Linux < 6.1)";
+    return { setting: { name, value: "the host's", why, off: "--ehash host" }, buckets: null };
+  }
+  const host = Math.abs(hostBuckets);
+  const ends = (2 * connections) / host;
+  const fill = `${host.toLocaleString("en-US")} buckets`;
+  if (ends <= SOCKETS_PER_BUCKET) {
+    const why = `${fill} hold ${ends.toFixed(1)} socket ends each at this count, ${SOCKETS_PER_BUCKET} or fewer`;
     return { setting: { name, value: "the host's", why, off: "--ehash host" }, buckets: null };
   }
   const buckets = ehashFor(connections, max);
-  const why = `${host!.toLocaleString("en-US")} buckets would hold ${
-    ((2 * connections) / host!).toFixed(1)
-  } socket ends each; the lookup took 5.7% of the CPU at 512,000 and 8.8% at a million (docs/topics/tcp-hash.md)`;
+  const why = `${fill} would hold ${ends.toFixed(1)} socket ends each; the lookup took 5.7% of the CPU at 512,000 ` +
+    "and 8.8% at a million (docs/topics/tcp-hash.md)";
   if (unavailable) {
     return { setting: { name, value: "the host's", why, off: "--ehash host", without: unavailable }, buckets: null };
   }

@@ -172,14 +172,13 @@ if (ownNetns) {
   };
   copyHostSysctls();
 } else {
-  const unavailable = values.ehash !== "auto"
-    ? null
-    : ehashUnavailable() ?? (process.getuid?.() === 0 ? null : "a table of its own needs root");
+  const kernel = values.ehash === "host" ? null : ehashUnavailable();
+  // auto goes on without a table of its own; an asked size fails (at the write, without root).
+  const unavailable = kernel ?? (process.getuid?.() === 0 ? null : "a table of its own needs root");
   const { setting, buckets } = ehashSetting(values.ehash, connections, ehashEntries(), unavailable, EHASH_MAX);
   tcpHashChoice = setting;
   if (buckets !== null) {
-    const why = ehashUnavailable();
-    if (why) fail(why);
+    if (kernel) fail(kernel);
     try {
       process.exit(await rerunInOwnNetns(buckets));
     } catch (err) {
@@ -214,7 +213,9 @@ const settings: Setting[] = [
   {
     name: "workers",
     value: `server ${values["server-workers"]}, client ${values["client-workers"]}`,
-    why: "auto: enough processes for the count under the open-file limit, never fewer than the cores",
+    why: values["server-workers"] === "auto" && values["client-workers"] === "auto"
+      ? "auto: enough processes for the count under the open-file limit, never fewer than the cores"
+      : "asked for",
     off: "--server-workers N --client-workers N",
   },
   schedChoice,
