@@ -4,12 +4,12 @@
  * never bounds the count.
  */
 import { Hono } from "hono";
-import { createServer } from "node:net";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import type { Adapter, WorkerProcess } from "./adapter.ts";
 import type { ServerOptions } from "./options.ts";
 import { fail } from "./fail.ts";
+import { freePort } from "./free-port.ts";
 import { whenOrphaned } from "../system/orphan.ts";
 import { bundleScenario } from "./scenario-bundle.ts";
 import { Totals } from "./totals.ts";
@@ -37,13 +37,8 @@ interface Slot {
 }
 
 /** Port 0 means "any free port": pick one here, so that every worker binds the same one. */
-async function resolvePort(hostname: string, port: number): Promise<number> {
-  if (port !== 0) return port;
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => probe.once("error", reject).listen(0, hostname, resolve));
-  const { port: free } = probe.address() as { port: number };
-  await new Promise((r) => probe.close(r));
-  return free;
+function resolvePort(hostname: string, port: number): Promise<number> {
+  return port !== 0 ? Promise.resolve(port) : freePort(hostname);
 }
 
 export async function supervise(adapter: Adapter, options: ServerOptions): Promise<void> {
