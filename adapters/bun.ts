@@ -30,6 +30,8 @@ export const adapter: Adapter = {
   upgradeWebSocket,
   // uWebSockets checks the method, Upgrade, Connection, the key and version 13 before it upgrades.
   upgradeChecksHandshake: true,
+  // Bun hands its server to fetch as the app's env (hono/bun's getConnInfo does this too, and is deprecated).
+  peerAddress: (c) => (c.env as { requestIP(r: Request): { address: string } | null }).requestIP(c.req.raw)?.address,
   serve(app, { hostname, port, maxPayload, reusePort, idleTimeout, tls }) {
     let bound = port;
     const listen = () =>

@@ -45,6 +45,8 @@ export const adapter: Adapter = {
   upgradeWebSocket,
   // Deno upgraded a handshake with Sec-WebSocket-Version: 7 (handshake.ts).
   upgradeChecksHandshake: false,
+  // Deno.serve hands its ServeHandlerInfo to fetch as the app's env.
+  peerAddress: (c) => (c.env as { remoteAddr?: { hostname?: string } }).remoteAddr?.hostname,
   // Deno has no message-size setting: the core closes an oversized message with 4009 after
   // Deno has buffered it whole (docs/server.md, "Message size"). Nor has Deno.serve a bound on the time
   // to send request headers (denoland/deno#3515), so handshakeTimeout has no effect here.

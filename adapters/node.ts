@@ -1,5 +1,6 @@
 /** Node adapter: @hono/node-server 2 for HTTP, `ws` for WebSockets (see _node/websocket.ts for why not its helper). */
 import { createAdaptorServer } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import cluster from "node:cluster";
 import { createServer as createHttpsServer } from "node:https";
 import type { Server } from "node:http";
@@ -64,6 +65,7 @@ export const adapter: Adapter = {
   upgradeWebSocket,
   // ws takes version 8 too, and answers a refusal itself, not through the app.
   upgradeChecksHandshake: false,
+  peerAddress: (c) => getConnInfo(c).remote.address,
   serve(app, { hostname, port, maxPayload, reusePort, workers, handshakeTimeout, idleTimeout, tls }) {
     // maxPayload makes ws refuse an oversized frame from its header, before buffering it (1009).
     // clientTracking off: the core's registry already tracks open sockets, one Set is enough.

@@ -4,12 +4,12 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import type { ClientReport } from "./report.ts";
 import type { ClientOptions } from "./options.ts";
-import { histogram, summarize, widen } from "./recorder.ts";
+import { widen } from "./recorder.ts";
+import { decodeHistogram, histogram, summarize } from "../src/histograms.ts";
 import type { SocketChoice } from "./socket.ts";
 import { overallRamp } from "./ramp-gate.ts";
 import {
   CLIENT_WORKER_ENV,
-  decodeHistogram,
   PROGRESS_PREFIX,
   type ProgressFigures,
   RESULT_PREFIX,

@@ -13,9 +13,9 @@ import { runLocal } from "./run-local.ts";
 import { relaunch } from "./relaunch.ts";
 import { pickWebSocket } from "./socket.ts";
 import { formatSummary } from "./summary.ts";
+import { encodeHistogram } from "../src/histograms.ts";
 import {
   CLIENT_WORKER_ENV,
-  encodeHistogram,
   PROGRESS_EVERY_MS,
   PROGRESS_PREFIX,
   RESULT_PREFIX,

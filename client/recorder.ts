@@ -1,6 +1,6 @@
-/** Counts and latency histograms (hdr-histogram-js, as autocannon uses) for one client run. */
-import * as hdr from "hdr-histogram-js";
-import type { AgeRange, ClientReport, Percentiles } from "./report.ts";
+/** Counts and latency histograms for one client run. */
+import type { AgeRange, ClientReport } from "./report.ts";
+import { histogram, summarize, toMs, toUs } from "../src/histograms.ts";
 import type { Recorder } from "./scenario-contract.ts";
 import { GOING_AWAY } from "../src/close-codes.ts";
 import { failureReason, withoutUrls } from "./failure-reason.ts";
@@ -17,27 +17,6 @@ export function widen(ranges: Record<string, AgeRange>, key: string, range: AgeR
   const max = Math.round(range.max);
   const had = ranges[key];
   ranges[key] = had ? { min: Math.min(had.min, min), max: Math.max(had.max, max) } : { min, max };
-}
-
-/** Microseconds up to one hour, three significant digits. */
-export function histogram(): hdr.Histogram {
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-}
-
-const toUs = (ms: number) => Math.max(1, Math.round(ms * 1000));
-export const toMs = (us: number) => Math.round(us) / 1000;
-
-export function summarize(h: hdr.Histogram): Percentiles {
-  return {
-    p50: toMs(h.getValueAtPercentile(50)),
-    p99: toMs(h.getValueAtPercentile(99)),
-    p999: toMs(h.getValueAtPercentile(99.9)),
-    max: toMs(h.maxValue),
-  };
 }
 
 export class ClientRecorder implements Recorder {

@@ -1,5 +1,6 @@
 /** The client's result: printed as one JSON object with `--json`, and as a table otherwise. */
 import type { RampState } from "./ramp-gate.ts";
+import type { Percentiles } from "../src/histograms.ts";
 
 /** The youngest and the oldest of a group (failed connects of one cause), ms. */
 export interface AgeRange {
@@ -7,13 +8,7 @@ export interface AgeRange {
   max: number;
 }
 
-/** Milliseconds. */
-export interface Percentiles {
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
+export type { Percentiles };
 
 /** How the ramp went: complete, or held short of the count because the machine was full. */
 export interface RampReport {

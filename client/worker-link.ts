@@ -1,5 +1,4 @@
 /** What the client coordinator and its worker processes say to each other, on the workers' stdout. */
-import * as hdr from "hdr-histogram-js";
 import type { ClientReport } from "./report.ts";
 import type { RampState } from "./ramp-gate.ts";
 
@@ -39,6 +38,3 @@ export interface WorkerResult {
   rttSteady: string;
   connect: string;
 }
-
-export const encodeHistogram = (h: hdr.Histogram): string => hdr.encodeIntoCompressedBase64(h);
-export const decodeHistogram = (s: string): hdr.Histogram => hdr.decodeFromCompressedBase64(s);

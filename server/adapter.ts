@@ -1,5 +1,5 @@
 /** The one shape every runtime adapter exports, so the start-up code never names a runtime. */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import process from "node:process";
 import type { Readable } from "node:stream";
 import type { UpgradeWebSocket } from "hono/ws";
@@ -50,6 +50,8 @@ export interface Adapter {
   /** Its upgrade refuses every malformed handshake by itself (AppOptions.upgradeChecksHandshake). */
   upgradeChecksHandshake: boolean;
   serve(app: Hono, options: ServeOptions): Promise<RunningServer>;
+  /** The address of the peer of a request that came through `serve`. */
+  peerAddress(c: Context): string | undefined;
   /** Starts this same server entry again as a worker, with `env` added. */
   startWorker(env: Record<string, string>): WorkerProcess;
 }

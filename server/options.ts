@@ -26,6 +26,8 @@ export interface ServerOptions {
   shutdownTimeout: number;
   /** PEM certificate chain and key: serve https:// and wss://. */
   tls?: { cert: string; key: string };
+  /** Joins and reports of runs (`/runs`) need `Authorization: Bearer` this. */
+  runToken?: string;
 }
 
 export const SERVER_USAGE = `usage: c512k server [options]
@@ -45,6 +47,8 @@ export const SERVER_USAGE = `usage: c512k server [options]
   --shutdown-timeout S  on SIGTERM, exit after S seconds even if sockets are still closing (default 60)
   --tls-cert FILE    PEM certificate (chain): serve https:// and wss:// (needs --tls-key)
   --tls-key FILE     PEM private key for --tls-cert
+  --run-token T      joins and reports of runs (/runs) must carry "Authorization: Bearer T"
+                     (env C512K_RUN_TOKEN; default: anyone may join)
   -h, --help         show this help`;
 
 export class UsageError extends Error {}
@@ -98,6 +102,7 @@ export function parseServerOptions(args: string[]): ServerOptions | null {
         "shutdown-timeout": { type: "string", default: "60" },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
+        "run-token": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -121,7 +126,17 @@ export function parseServerOptions(args: string[]): ServerOptions | null {
     closeRate: integer("--close-rate", v["close-rate"], 1, 10_000_000),
     shutdownTimeout: integer("--shutdown-timeout", v["shutdown-timeout"], 1, 3_600),
     tls: tlsFiles(v["tls-cert"], v["tls-key"]),
+    runToken: runToken(v["run-token"] ?? process.env.C512K_RUN_TOKEN),
   };
+}
+
+/** What a bearer token may hold (RFC 6750's b64token). */
+function runToken(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[A-Za-z0-9._~+/-]+=*$/.test(text)) {
+    throw new UsageError("--run-token (or C512K_RUN_TOKEN) must be letters, digits and ._~+/- (a bearer token)");
+  }
+  return text;
 }
 
 function tlsFiles(certFile: string | undefined, keyFile: string | undefined): ServerOptions["tls"] {

@@ -5,6 +5,7 @@
  * are the last it gave, their `staleMs` grown by the wait.
  */
 import type { SupervisorLink } from "../src/app.ts";
+import { PEER_HEADER } from "../src/runs/runs-routes.ts";
 
 const TIMEOUT_MS = 10_000;
 /**
@@ -49,5 +50,24 @@ export function supervisorLink(controlUrl: string): SupervisorLink {
     },
     dashboard: (file) => once(file === "page" ? "/dashboard" : "/dashboard.js"),
     frame: async () => await (await get("/frame")).text(),
+    runs: async (request, peer) => {
+      const url = new URL(request.url);
+      const headers = new Headers({ [PEER_HEADER]: peer });
+      for (const name of ["content-type", "authorization"]) {
+        const value = request.headers.get(name);
+        if (value !== null) headers.set(name, value);
+      }
+      // Refusals (400, 401, 404, 409) are the supervisor's answers: passed on as they are.
+      const res = await fetch(`${controlUrl}${url.pathname}${url.search}`, {
+        method: request.method,
+        headers,
+        body: request.method === "POST" ? await request.arrayBuffer() : undefined,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      const answer = new Headers({ "content-type": res.headers.get("content-type") ?? "application/json" });
+      const challenge = res.headers.get("www-authenticate");
+      if (challenge !== null) answer.set("www-authenticate", challenge);
+      return new Response(await res.arrayBuffer(), { status: res.status, headers: answer });
+    },
   };
 }

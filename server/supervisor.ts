@@ -16,6 +16,8 @@ import { Totals } from "./totals.ts";
 import { createMetrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { cpuSeconds } from "../system/proc.ts";
 import { toFrame } from "./dashboard/frame.ts";
+import { RunRegistry } from "../src/runs/run-registry.ts";
+import { runsRoutes } from "../src/runs/runs-routes.ts";
 import { dashboardPage } from "./dashboard/page-html.ts";
 import { dashboardAssets } from "./dashboard-bundle.ts";
 import { CONTROL_ENV, PORTS_ENV, SCENARIO_ENV, SCENARIO_ENV_MAX, WORKER_ENV } from "./worker-link.ts";
@@ -62,8 +64,10 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   const totals = () => counts.snapshot(slots.map((s) => ({ id: s.id, pid: s.proc.pid, restarts: s.restarts })));
 
   const metrics = createMetrics({ totals, cpuSeconds }, adapter.runtime.name);
+  const runs = new RunRegistry();
   const title = `c512k: ${adapter.runtime.name} ${adapter.runtime.version}, ${options.workers} workers`;
   const controlApp = new Hono()
+    .route("/runs", runsRoutes(runs, options.runToken))
     .get("/stats", (c) => c.json(totals()))
     .get("/metrics", async (c) => c.body(await metrics.metrics(), 200, { "Content-Type": METRICS_CONTENT_TYPE }))
     .get("/frame", (c) => c.json(toFrame(totals())))

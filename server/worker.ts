@@ -27,6 +27,7 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
     runtime: adapter.runtime,
     maxPayload: options.maxPayload,
     supervisor: supervisorLink(control),
+    peerAddress: adapter.peerAddress,
   });
 
   const servers = await Promise.all(

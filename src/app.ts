@@ -7,6 +7,9 @@ import { refuseHandshake } from "./handshake.ts";
 import type { ScenarioSource } from "./scenario-source.ts";
 import { SocketRegistry } from "./socket-registry.ts";
 import { Counters, type RuntimeInfo } from "./stats.ts";
+import { bodyLimit } from "hono/body-limit";
+import { MAX_BODY_BYTES } from "./runs/run-shapes.ts";
+import { tooLarge } from "./runs/runs-routes.ts";
 
 export interface AppOptions {
   // deno-lint-ignore no-explicit-any -- each runtime's helper has its own raw socket type
@@ -25,6 +28,8 @@ export interface AppOptions {
   upgradeChecksHandshake?: boolean;
   /** Where several processes share the load: what this process alone does not know. */
   supervisor?: SupervisorLink;
+  /** The address of a request's peer (the adapter knows how to read it). */
+  peerAddress?: (c: Context) => string | undefined;
 }
 
 /** What the supervisor knows for all workers (server/supervisor-link.ts fetches it). */
@@ -37,6 +42,8 @@ export interface SupervisorLink {
   dashboard(file: "page" | "script"): Promise<string>;
   /** The dashboard's frame of the moment, as JSON. */
   frame(): Promise<string>;
+  /** A `/runs` request, answered by the supervisor, which keeps the runs; `peer` is who sent it. */
+  runs(request: Request, peer: string): Promise<Response>;
 }
 
 export interface CoreApp {
@@ -50,7 +57,7 @@ export interface CoreApp {
   drain(): void;
 }
 
-export const ROUTES = ["/scenario", "/ws", "/stats", "/metrics", "/dashboard", "/dashboard/events"] as const;
+export const ROUTES = ["/scenario", "/ws", "/stats", "/metrics", "/dashboard", "/dashboard/events", "/runs"] as const;
 
 export function createApp(options: AppOptions): CoreApp {
   const { upgradeWebSocket, scenario, runtime, maxPayload } = options;
@@ -132,6 +139,14 @@ export function createApp(options: AppOptions): CoreApp {
     if (draining) return c.text("503 Service Unavailable: the server is shutting down\n", 503);
     return streams.handle(c);
   });
+
+  // Runs live in the supervisor: bounded here before the body is read, then passed on whole.
+  app.on(
+    ["GET", "POST"],
+    ["/runs", "/runs/*"],
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }),
+    (c) => fromSupervisor(c, "runs", (s) => s.runs(c.req.raw, options.peerAddress?.(c) ?? "unknown")),
+  );
 
   app.notFound((c) => c.text(`404 Not Found: ${c.req.method} ${c.req.path}; routes: ${ROUTES.join(", ")}\n`, 404));
 

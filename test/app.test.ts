@@ -27,6 +27,7 @@ async function appWith(totals: () => Promise<unknown>) {
     metrics: () => Promise.reject(new Error("not in this test")),
     dashboard: () => Promise.reject(new Error("not in this test")),
     frame: () => Promise.reject(new Error("not in this test")),
+    runs: () => Promise.reject(new Error("not in this test")),
   };
   return createApp({ upgradeWebSocket: noUpgrade, scenario, runtime, maxPayload: 1024, supervisor }).app;
 }
