@@ -9,7 +9,13 @@ import { RunRegistry } from "../src/runs/run-registry.ts";
 import type { FiguresBody } from "../src/runs/run-shapes.ts";
 import { PEER_HEADER, runsRoutes } from "../src/runs/runs-routes.ts";
 
-const join = (expected: number, id?: string) => ({ expected, id, runtime: "bun 1.4.5", websocket: "lean", target: 100 });
+const join = (expected: number, id?: string) => ({
+  expected,
+  id,
+  runtime: "bun 1.4.5",
+  websocket: "lean",
+  target: 100,
+});
 
 /** A client's figures with round trips `rtts` (ms). */
 function figures(rtts: number[], counts: Partial<FiguresBody> = {}): FiguresBody {
@@ -108,8 +114,14 @@ describe("runs: the registry", () => {
   it("refuses what would corrupt a run: a different --hosts, a late joiner, a second client with one id, a bad histogram", () => {
     const runs = new RunRegistry(clock().now);
     runs.join("x", join(2, "host-0"), "127.0.0.2");
-    assert.throws(() => runs.join("x", join(3), "127.0.0.3"), { status: 409, message: /waits for 2 clients.*--hosts 3/ });
-    assert.throws(() => runs.join("x", join(2, "host-0"), "127.0.0.3"), { status: 409, message: /already has a client host-0/ });
+    assert.throws(() => runs.join("x", join(3), "127.0.0.3"), {
+      status: 409,
+      message: /waits for 2 clients.*--hosts 3/,
+    });
+    assert.throws(() => runs.join("x", join(2, "host-0"), "127.0.0.3"), {
+      status: 409,
+      message: /already has a client host-0/,
+    });
     runs.join("x", join(2, "host-1"), "127.0.0.3");
     assert.throws(() => runs.join("x", join(2), "127.0.0.4"), { status: 409, message: /started with its 2 clients/ });
     const bad = { ...figures([1]), histograms: { ...figures([1]).histograms, rtt: "bm90IGhkcg==" } };

@@ -115,7 +115,10 @@ export class RunRegistry {
       this.#runs.set(name, run);
     }
     if (body.expected !== run.expected) {
-      throw new RunError(409, `run ${name} waits for ${run.expected} clients; this client says --hosts ${body.expected}`);
+      throw new RunError(
+        409,
+        `run ${name} waits for ${run.expected} clients; this client says --hosts ${body.expected}`,
+      );
     }
     const had = body.id === undefined ? undefined : run.clients.get(body.id);
     if (run.state === "running" && !had) {
@@ -148,7 +151,9 @@ export class RunRegistry {
     const { run, client, now } = this.#find(name, id);
     if (client.state === "done") throw new RunError(409, `client ${id} of run ${name} has sent its result`);
     if (figures) {
-      if (client.state === "waiting") throw new RunError(409, `run ${name} has not started: figures come after the start`);
+      if (client.state === "waiting") {
+        throw new RunError(409, `run ${name} has not started: figures come after the start`);
+      }
       this.#record(client, figures);
     }
     client.lastSeen = now;
@@ -276,7 +281,9 @@ export class RunRegistry {
         }
         for (const [cause, n] of Object.entries(f.failures)) total.failures[cause] = (total.failures[cause] ?? 0) + n;
       }
-      if (c.histograms) for (const key of ["rtt", "rttSteady", "connect"] as const) merged[key].add(c.histograms[key]);
+      if (c.histograms) {
+        for (const key of ["rtt", "rttSteady", "connect"] as const) merged[key].add(c.histograms[key]);
+      }
       return {
         id: c.id,
         address: c.address,

@@ -9,15 +9,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import * as v from "valibot";
 import { RunError, type RunRegistry } from "./run-registry.ts";
-import {
-  FiguresBody,
-  isName,
-  JoinBody,
-  MAX_BODY_BYTES,
-  NAME_RULE,
-  problems,
-  ProgressBody,
-} from "./run-shapes.ts";
+import { FiguresBody, isName, JoinBody, MAX_BODY_BYTES, NAME_RULE, problems, ProgressBody } from "./run-shapes.ts";
 
 /** Set by the worker that forwards a request: the client's address as that worker saw it. */
 export const PEER_HEADER = "x-c512k-peer";
@@ -36,7 +28,9 @@ export function runsRoutes(registry: RunRegistry, token?: string): Hono {
 
   app.post("/*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }));
   if (token) {
-    const refuse = (why: string) => ({ message: { error: `${why}: this server takes joins and reports with --run-token` } });
+    const refuse = (why: string) => ({
+      message: { error: `${why}: this server takes joins and reports with --run-token` },
+    });
     app.post(
       "/*",
       bearerAuth({
@@ -51,7 +45,9 @@ export function runsRoutes(registry: RunRegistry, token?: string): Hono {
   const named = (c: Context, ...params: string[]) => {
     for (const p of params) {
       const value = c.req.param(p)!;
-      if (!isName(value)) throw new RunError(400, `${p === "name" ? "run name" : "client id"} "${value}" must be ${NAME_RULE}`);
+      if (!isName(value)) {
+        throw new RunError(400, `${p === "name" ? "run name" : "client id"} "${value}" must be ${NAME_RULE}`);
+      }
     }
   };
   const body = async <S extends v.GenericSchema>(c: Context, schema: S): Promise<v.InferOutput<S>> => {
