@@ -5,7 +5,8 @@ import { createInterface } from "node:readline";
 import type { ClientReport } from "./report.ts";
 import type { ClientOptions } from "./options.ts";
 import { widen } from "./recorder.ts";
-import { decodeHistogram, histogram, summarize } from "../src/histograms.ts";
+import { decodeHistogram, encodeHistogram, histogram, summarize } from "../src/histograms.ts";
+import type { HistogramsBody } from "../src/runs/run-shapes.ts";
 import type { SocketChoice } from "./socket.ts";
 import { overallRamp } from "./ramp-gate.ts";
 import {
@@ -47,6 +48,8 @@ export interface Coordinated {
   figures(): ProgressFigures;
   /** Resolves when every worker has ended, with the merged report (less runtime, scenario, seconds). */
   done: Promise<Omit<ClientReport, "runtime" | "websocket" | "scenario" | "target" | "seconds">>;
+  /** The workers' histograms merged, encoded: live in a run (--run), final once `done`. */
+  histograms(): HistogramsBody;
   /** Passes Ctrl-C on to the workers; `force` ends them at once. */
   interrupt(force: boolean): void;
 }
@@ -55,6 +58,7 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
   const shares = assignments(options, workers);
   const latest: (ProgressFigures | undefined)[] = shares.map(() => undefined);
   const results: (WorkerResult | undefined)[] = shares.map(() => undefined);
+  const latestHistograms: (HistogramsBody | undefined)[] = shares.map(() => undefined);
 
   const children = shares.map((share) => {
     const child = spawn(choice.selfCommand[0], [...choice.selfCommand.slice(1), ...process.argv.slice(2)], {
@@ -63,7 +67,9 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
     });
     createInterface({ input: child.stdout! }).on("line", (line) => {
       if (line.startsWith(PROGRESS_PREFIX)) {
-        latest[share.index] = JSON.parse(line.slice(PROGRESS_PREFIX.length));
+        const figures: ProgressFigures = JSON.parse(line.slice(PROGRESS_PREFIX.length));
+        if (figures.histograms) latestHistograms[share.index] = figures.histograms;
+        latest[share.index] = figures;
       } else if (line.startsWith(RESULT_PREFIX)) results[share.index] = JSON.parse(line.slice(RESULT_PREFIX.length));
       else console.error(`[client worker ${share.index}] ${line}`);
     });
@@ -141,18 +147,43 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
   return {
     figures: () => {
       const ramp = overallRamp(latest.map((f) => ({ state: f?.ramp ?? "ramping", why: f?.rampWhy ?? "" })));
+      const sum = (key: "open" | "opened" | "peakOpen" | "failed" | "sent" | "answered" | "mismatched") =>
+        latest.reduce((s, f) => s + (f?.[key] ?? 0), 0);
+      const failures: Record<string, number> = {};
+      for (const f of latest) {
+        for (const [cause, n] of Object.entries(f?.failures ?? {})) failures[cause] = (failures[cause] ?? 0) + n;
+      }
       return {
-        open: latest.reduce((s, f) => s + (f?.open ?? 0), 0),
+        open: sum("open"),
         ramp: ramp.state,
         rampWhy: ramp.why,
-        failed: latest.reduce((s, f) => s + (f?.failed ?? 0), 0),
-        answered: latest.reduce((s, f) => s + (f?.answered ?? 0), 0),
+        opened: sum("opened"),
+        peakOpen: sum("peakOpen"),
+        failed: sum("failed"),
+        failures,
+        sent: sum("sent"),
+        answered: sum("answered"),
+        mismatched: sum("mismatched"),
         // The live line shows the worst worker; the final report merges the histograms exactly.
         rttP50: Math.max(0, ...latest.map((f) => f?.rttP50 ?? 0)),
         rttP99: Math.max(0, ...latest.map((f) => f?.rttP99 ?? 0)),
       };
     },
     done,
+    histograms: () => {
+      // The workers' last histograms (in their progress, or their results once done), merged.
+      const merged = { rtt: histogram(), rttSteady: histogram(), connect: histogram() };
+      shares.forEach((_, i) => {
+        const h = results[i] ?? latestHistograms[i];
+        if (!h) return;
+        for (const key of ["rtt", "rttSteady", "connect"] as const) merged[key].add(decodeHistogram(h[key]));
+      });
+      return {
+        rtt: encodeHistogram(merged.rtt),
+        rttSteady: encodeHistogram(merged.rttSteady),
+        connect: encodeHistogram(merged.connect),
+      };
+    },
     interrupt(force) {
       for (const { child } of children) child.kill(force ? "SIGKILL" : "SIGINT");
     },

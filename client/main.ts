@@ -13,11 +13,15 @@ import { runLocal } from "./run-local.ts";
 import { relaunch } from "./relaunch.ts";
 import { pickWebSocket } from "./socket.ts";
 import { formatSummary } from "./summary.ts";
+import { joinRun, type RunLink, RunLinkError } from "./run-link.ts";
+import { formatRun } from "./run-summary.ts";
+import type { FiguresBody, HistogramsBody } from "../src/runs/run-shapes.ts";
 import { encodeHistogram } from "../src/histograms.ts";
 import {
   CLIENT_WORKER_ENV,
   PROGRESS_EVERY_MS,
   PROGRESS_PREFIX,
+  type ProgressFigures,
   RESULT_PREFIX,
   SCENARIO_SHA_ENV,
   type WorkerAssignment,
@@ -72,8 +76,14 @@ if (assignment !== undefined) {
   process.on("SIGINT", () => stop.abort());
   whenOrphaned(() => stop.abort());
   let recorder: import("./recorder.ts").ClientRecorder | undefined;
+  let tick = 0;
+  const inRun = options.run !== undefined;
   const ticker = setInterval(() => {
-    if (recorder) process.stdout.write(`${PROGRESS_PREFIX}${JSON.stringify(recorder.figures())}\n`);
+    if (!recorder) return;
+    const figures = recorder.figures();
+    // Histograms only when a run needs them, and every other line: they cost an encoding each.
+    if (inRun && ++tick % 2 === 0) figures.histograms = recorder.encodedHistograms();
+    process.stdout.write(`${PROGRESS_PREFIX}${JSON.stringify(figures)}\n`);
   }, PROGRESS_EVERY_MS);
   const local = runLocal(scenario.run, choice.WebSocket, { ...options, ...share }, stop, (r) => (recorder = r));
   const done = await local;
@@ -120,6 +130,18 @@ if (perEndpoint > 10_000) {
   );
 }
 
+let link: RunLink | undefined;
+if (options.run) {
+  link = await joinRun(options.base, options.run, {
+    runtime: `${choice.runtime.name} ${choice.runtime.version}`,
+    websocket: choice.label,
+    target: options.connections,
+  }, (line) => console.error(`c512k client: ${line}`)).catch((err) => {
+    if (err instanceof RunLinkError) fail(err.message, 1);
+    throw err;
+  });
+}
+
 let interrupted = false;
 let onInterrupt = (_force: boolean) => stop.abort();
 process.on("SIGINT", () => {
@@ -135,12 +157,16 @@ process.on("SIGINT", () => {
 whenOrphaned(() => onInterrupt(false));
 
 let counts: Omit<ClientReport, "runtime" | "websocket" | "scenario" | "target" | "seconds">;
+let histograms: () => HistogramsBody;
 if (workers === 1) {
   let recorder: import("./recorder.ts").ClientRecorder | undefined;
   const figures = () => recorder!.figures();
+  histograms = () => recorder!.encodedHistograms();
   const progress = startProgress(figures, options.connections);
   const rampLog = logRamp(figures, (line) => console.error(`c512k client: ${line}`));
+  const reporting = link?.report(() => runFigures(figures(), histograms()));
   const done = await runLocal(scenario.run, choice.WebSocket, options, stop, (r) => (recorder = r));
+  reporting?.stop();
   progress.stop();
   rampLog.stop();
   counts = done.report({
@@ -153,9 +179,12 @@ if (workers === 1) {
 } else {
   const team = coordinate(options, choice, scenario.sha256, workers);
   onInterrupt = (force) => team.interrupt(force);
+  histograms = team.histograms;
   const progress = startProgress(team.figures, options.connections);
   const rampLog = logRamp(team.figures, (line) => console.error(`c512k client: ${line}`));
+  const reporting = link?.report(() => runFigures(team.figures(), team.histograms()));
   counts = await team.done;
+  reporting?.stop();
   progress.stop();
   rampLog.stop();
 }
@@ -169,5 +198,32 @@ const report: ClientReport = {
   seconds: Math.round((performance.now() - startedAt) / 100) / 10,
 };
 const color = useColor();
-console.log(options.json ? JSON.stringify(report) : formatSummary(report, { color }));
+const { opened, failed, peakOpen, sent, answered, mismatched, unanswered, failures } = report;
+const run = link
+  ? await link.finish({
+    open: 0,
+    opened,
+    failed,
+    peakOpen,
+    sent,
+    answered,
+    mismatched,
+    unanswered,
+    failures,
+    histograms: histograms(),
+  })
+  : null;
+if (options.json) console.log(JSON.stringify(link ? { ...report, run } : report));
+else {
+  console.log(formatSummary(report, { color }));
+  // The last client to finish sees the whole fleet done: it prints it, so one terminal shows all.
+  if (run?.state === "done") console.log(formatRun(run, { color }));
+  else if (link) console.log(`run ${options.run!.name}: the whole fleet at ${link.url}`);
+}
 process.exit(reportIsClean(report) ? 0 : 1);
+
+/** A client's figures as a run's progress: what is unanswered is known only at the end. */
+function runFigures(f: ProgressFigures, h: HistogramsBody): FiguresBody {
+  const { open, opened, failed, peakOpen, sent, answered, mismatched, failures } = f;
+  return { open, opened, failed, peakOpen, sent, answered, mismatched, unanswered: 0, failures, histograms: h };
+}

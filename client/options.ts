@@ -1,6 +1,8 @@
 /** Client flags: parsed with node:util parseArgs, checked with messages a person can act on. */
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { endpointUrls, parseHosts, parsePorts, TargetError } from "./targets.ts";
+import { isName, MAX_HOSTS, NAME_RULE } from "../src/runs/run-shapes.ts";
 
 export interface ClientOptions {
   /** http(s)://host:port of the server: `/scenario` and `/ws` are found under it. */
@@ -29,6 +31,20 @@ export interface ClientOptions {
   /** Whose WebSocket client: the runtime's own (ws on Node), or our lean one (--websocket). */
   websocket: WebSocketKind;
   json: boolean;
+  /** Join this run at the server and start with the others (`--run NAME --hosts N`). */
+  run?: RunOptions;
+}
+
+export interface RunOptions {
+  name: string;
+  /** Clients the run waits for, this one included. */
+  hosts: number;
+  /** Seconds to wait for them. */
+  joinTimeout: number;
+  /** Sent as `Authorization: Bearer`, when the server takes runs with --run-token. */
+  token?: string;
+  /** This client's id in the run; the server gives one when absent. */
+  clientId?: string;
 }
 
 export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/client.js http://127.0.0.1:8080)
@@ -54,6 +70,13 @@ export const CLIENT_USAGE = `usage: client URL [options]      (e.g. node dist/cl
   --websocket KIND    lean: our own (on Bun's own sockets on Bun, node:net elsewhere), a few KB
                       lighter per socket on every runtime; runtime: the runtime's own WebSocket
                       (ws on Node) (default lean)
+  --run NAME          join run NAME at the server and start together with the rest of it: each
+                      client reports there, and GET URL/runs/NAME merges them all (docs/fleet.md)
+  --hosts N           clients the run waits for, this one included (default 1)
+  --join-timeout S    exit 1 if the N have not joined within S seconds (default 120)
+  --run-token T       the server's --run-token (env C512K_RUN_TOKEN)
+  --client-id ID      this client's id in the run (default: one the server gives); a client that
+                      restarts with its id takes its place again
   --json              print the result as one JSON object on stdout
   -h, --help          show this help
 The client fetches URL/scenario and RUNS IT, with this process's permissions: only point it at a
@@ -127,6 +150,11 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
         insecure: { type: "boolean", default: false },
         websocket: { type: "string", default: "lean" },
         json: { type: "boolean", default: false },
+        run: { type: "string" },
+        hosts: { type: "string" },
+        "join-timeout": { type: "string", default: "120" },
+        "run-token": { type: "string" },
+        "client-id": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -167,6 +195,29 @@ export function parseClientOptions(args: string[]): ClientOptions | null {
     insecure: v.insecure,
     websocket: websocketKind(v.websocket),
     json: v.json,
+    run: runOptions(v),
+  };
+}
+
+function runOptions(v: Record<string, string | boolean | undefined>): RunOptions | undefined {
+  const text = (key: string) => v[key] as string | undefined;
+  if (text("run") === undefined) {
+    for (const flag of ["hosts", "run-token", "client-id"]) {
+      if (text(flag) !== undefined) throw new UsageError(`--${flag} goes with --run NAME`);
+    }
+    return undefined;
+  }
+  const name = (flag: string, value: string) => {
+    if (!isName(value)) throw new UsageError(`--${flag} must be ${NAME_RULE}, got "${value}"`);
+    return value;
+  };
+  const token = text("run-token") ?? process.env.C512K_RUN_TOKEN;
+  return {
+    name: name("run", text("run")!),
+    hosts: num("hosts", text("hosts") ?? "1", 1, MAX_HOSTS),
+    joinTimeout: num("join-timeout", text("join-timeout")!, 1, 86_400, false),
+    token: token === "" ? undefined : token,
+    clientId: text("client-id") === undefined ? undefined : name("client-id", text("client-id")!),
   };
 }
 

@@ -1,6 +1,7 @@
 /** Counts and latency histograms for one client run. */
 import type { AgeRange, ClientReport } from "./report.ts";
-import { histogram, summarize, toMs, toUs } from "../src/histograms.ts";
+import { encodeHistogram, histogram, summarize, toMs, toUs } from "../src/histograms.ts";
+import type { HistogramsBody } from "../src/runs/run-shapes.ts";
 import type { Recorder } from "./scenario-contract.ts";
 import { GOING_AWAY } from "../src/close-codes.ts";
 import { failureReason, withoutUrls } from "./failure-reason.ts";
@@ -152,10 +153,24 @@ export class ClientRecorder implements Recorder {
       open: this.open,
       ramp: this.rampState,
       rampWhy: this.rampWhy,
+      opened: this.openedCount,
+      peakOpen: this.peakOpen,
       failed: this.failedCount,
+      failures: this.failures,
+      sent: this.sentCount,
       answered: this.answeredCount,
+      mismatched: this.wrongAnswers + this.unexpectedCount,
       rttP50: toMs(this.rtt.getValueAtPercentile(50)),
       rttP99: toMs(this.rtt.getValueAtPercentile(99)),
+    };
+  }
+
+  /** The histograms, in the encoding they travel in. */
+  encodedHistograms(): HistogramsBody {
+    return {
+      rtt: encodeHistogram(this.rtt),
+      rttSteady: encodeHistogram(this.rttSteady),
+      connect: encodeHistogram(this.connectTime),
     };
   }
 

@@ -1,6 +1,7 @@
 /** What the client coordinator and its worker processes say to each other, on the workers' stdout. */
 import type { ClientReport } from "./report.ts";
 import type { RampState } from "./ramp-gate.ts";
+import type { HistogramsBody } from "../src/runs/run-shapes.ts";
 
 /** Set in a client worker's environment: "i/N". */
 export const CLIENT_WORKER_ENV = "C512K_CLIENT_WORKER";
@@ -25,10 +26,18 @@ export interface ProgressFigures {
   ramp: RampState;
   /** Why it paused or holds, with figures; empty otherwise. */
   rampWhy: string;
+  opened: number;
+  peakOpen: number;
   failed: number;
+  /** `failed` by cause. */
+  failures: Record<string, number>;
+  sent: number;
   answered: number;
+  mismatched: number;
   rttP50: number;
   rttP99: number;
+  /** In a run (--run), every other line: the histograms so far, for the server's exact merge. */
+  histograms?: HistogramsBody;
 }
 
 /** A worker's result: its report, and its histograms, so the coordinator can merge percentiles exactly. */

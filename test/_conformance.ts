@@ -265,6 +265,30 @@ export function conformance(choice: RuntimeChoice): void {
       for (const s of sockets) s.ws.close();
       await Promise.all(sockets.map((s) => s.closed));
     });
+
+    it("keeps runs in the supervisor: a join through a worker is seen on every port, with the client's address", async () => {
+      const join = (body: unknown) =>
+        fetch(`${server.url}/runs/conformance/join`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      const joined = await join({ expected: 2, id: "host-0", runtime: "test", websocket: "none", target: 10 });
+      assert.equal(joined.status, 200);
+      assert.equal((await joined.json()).state, "waiting");
+      const views = await Promise.all(
+        [server.url, server.controlUrl].map(async (base) => await (await fetch(`${base}/runs/conformance`)).json()),
+      );
+      for (const view of views) {
+        assert.equal(view.joined, 1);
+        assert.equal(view.clients[0].address, "127.0.0.1");
+      }
+      const bad = await join({ expected: "two" });
+      assert.equal(bad.status, 400);
+      assert.match((await bad.json()).error, /expected/);
+      const big = await fetch(`${server.url}/runs/conformance/join`, { method: "POST", body: "x".repeat(300_000) });
+      assert.equal(big.status, 413);
+    });
   });
 
   describe(`server on ${choice}, shutdown`, () => {
