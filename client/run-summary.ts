@@ -5,10 +5,22 @@ import type { RunView } from "../src/runs/run-shapes.ts";
 export function formatRun(run: RunView, { color = false } = {}): string {
   const style = color ? {} : { style: { head: [], border: [] } };
   const clients = new Table({
-    head: ["client", "address", "runtime", "state", "opened", "failed", "sent", "answered", "mismatched", "rtt p50/p99 ms"],
+    head: [
+      "client",
+      "address",
+      "runtime",
+      "state",
+      "opened",
+      "failed",
+      "sent",
+      "answered",
+      "mismatched",
+      "rtt p50/p99 ms",
+    ],
     ...style,
   });
-  for (const c of run.clients) {
+  const byId = [...run.clients].sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
+  for (const c of byId) {
     clients.push([
       c.id,
       c.address,
@@ -36,7 +48,9 @@ export function formatRun(run: RunView, { color = false } = {}): string {
     t.rtt ? `${t.rtt.p50} / ${t.rtt.p99}` : "",
   ]);
   const latency = new Table({ head: ["ms, whole fleet", "p50", "p99", "p99.9", "max"], ...style });
-  for (const [label, p] of [["round trip", t.rtt], ["round trip, steady", t.rttSteady], ["connect", t.connect]] as const) {
+  for (
+    const [label, p] of [["round trip", t.rtt], ["round trip, steady", t.rttSteady], ["connect", t.connect]] as const
+  ) {
     if (p) latency.push([label, p.p50, p.p99, p.p999, p.max]);
   }
   const lost = run.clients.filter((c) => c.state === "lost").length;

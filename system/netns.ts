@@ -20,8 +20,8 @@ const EHASH = "/proc/sys/net/ipv4/tcp_ehash_entries";
  * A new namespace starts with the kernel's defaults, and sizes tcp_max_syn_backlog from its hash:
  * these the run copies from the host, so that the hash is the one thing that differs.
  */
-const COPIED = ["net/ipv4/ip_local_port_range", "net/core/somaxconn", "net/ipv4/tcp_max_syn_backlog"];
-/** Set in the experiment started inside the namespace: the host's values of COPIED, as JSON. */
+export const COPIED_SYSCTLS = ["net/ipv4/ip_local_port_range", "net/core/somaxconn", "net/ipv4/tcp_max_syn_backlog"];
+/** Set in the experiment started inside the namespace: the host's values of COPIED_SYSCTLS, as JSON. */
 const INSIDE = "C512K_NETNS_SYSCTLS";
 /** The kernel's bounds for tcp_child_ehash_entries (it rounds up to a power of two). */
 export const EHASH_MIN = 128;
@@ -72,7 +72,7 @@ export function ehashUnavailable(): string | null {
 export async function rerunInOwnNetns(buckets: number): Promise<number> {
   // Everything read before the one write, so that nothing can fail between it and putting it back.
   const before = readFileSync(CHILD_EHASH, "utf8").trim();
-  const host = Object.fromEntries(COPIED.map((p) => [p, readFileSync(`/proc/sys/${p}`, "utf8").trim()]));
+  const host = Object.fromEntries(COPIED_SYSCTLS.map((p) => [p, readFileSync(`/proc/sys/${p}`, "utf8").trim()]));
   const ours = netnsOf("self");
   try {
     writeFileSync(CHILD_EHASH, String(buckets));

@@ -51,7 +51,10 @@ export const FiguresBody = v.strictObject({
   mismatched: count,
   unanswered: count,
   /** `failed` by cause. */
-  failures: v.pipe(v.record(v.pipe(v.string(), v.maxLength(300)), count), v.check((r) => Object.keys(r).length <= 50, "at most 50 causes")),
+  failures: v.pipe(
+    v.record(v.pipe(v.string(), v.maxLength(300)), count),
+    v.check((r) => Object.keys(r).length <= 50, "at most 50 causes"),
+  ),
   histograms: HistogramsBody,
 });
 export type FiguresBody = v.InferOutput<typeof FiguresBody>;

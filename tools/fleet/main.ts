@@ -1,0 +1,279 @@
+/**
+ * `npm run fleet`: the seed's set-up on one machine. A server host and N client hosts (network
+ * namespaces on a bridge made for the run, system/sim-hosts.ts); each client joins one run at the
+ * server (`client --run NAME --hosts N`), which merges them (GET /runs/NAME). It ramps, holds,
+ * stops the clients, prints the merged run, and removes every host, link and process it made:
+ * at the end, on Ctrl-C and on failure.
+ *
+ * It runs twice: here, in the host's namespace, it makes the network and starts itself again on
+ * the server's host, where the server's loopback (its control port) and 198.18.0.1 are both near.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { createInterface } from "node:readline";
+import type { RunView } from "../../src/runs/run-shapes.ts";
+import { formatRun } from "../../client/run-summary.ts";
+import { useColor } from "../../system/color.ts";
+import { ROOT } from "../../system/runtimes.ts";
+import {
+  createSimNetwork,
+  leftOf,
+  onHost,
+  removeLeftovers,
+  removeSimNetwork,
+  SERVER_ADDRESS,
+  simHostsUnavailable,
+  type SimNetwork,
+} from "../../system/sim-hosts.ts";
+import { bunEnvSetting, describeSetting, websocketSetting } from "../best-settings.ts";
+import { FLEET_USAGE, type FleetOptions, parseFleetOptions, UsageError } from "./options.ts";
+import { portCap } from "./port-cap.ts";
+
+/** Set in the fleet started on the server's host: the network, as JSON. */
+const INSIDE = "C512K_FLEET_NETWORK";
+const POLL_MS = 2_000;
+const LOG_EVERY_MS = 10_000;
+/** After SIGINT, clients close their sockets and report; past this they are killed. */
+const STOP_MS = 180_000;
+
+const log = (line: string) => console.error(`fleet: ${line}`);
+function fail(message: string, code: number): never {
+  console.error(`fleet: ${message}`);
+  process.exit(code);
+}
+
+let options: FleetOptions | null;
+try {
+  options = parseFleetOptions(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError) fail(`${err.message}\n${FLEET_USAGE}`, 2);
+  throw err;
+}
+if (!options) {
+  console.log(FLEET_USAGE);
+  process.exit(0);
+}
+const o = options;
+
+if (process.env[INSIDE] === undefined) process.exit(await outside(o));
+else process.exit(await inside(o, JSON.parse(process.env[INSIDE]!) as SimNetwork));
+
+/** In the host's namespace: make the hosts, run the fleet on the server's, remove everything. */
+async function outside(o: FleetOptions): Promise<number> {
+  const missing = simHostsUnavailable();
+  if (missing) fail(missing, 1);
+  const stale = removeLeftovers();
+  if (stale.length) log(`removed what an earlier run left: ${stale.join(", ")}`);
+  let net: SimNetwork;
+  try {
+    net = createSimNetwork(o.hosts, o.portRange);
+  } catch (err) {
+    fail(`cannot make the simulated hosts: ${(err as Error).message}`, 1);
+  }
+  log(
+    `${o.hosts} client hosts (${net.clients[0].address}–${net.clients.at(-1)!.address}) and the server's ` +
+      `(${net.server.address}) on bridge ${net.bridge}`,
+  );
+  const cleanup = () => {
+    removeSimNetwork(net);
+    const left = leftOf(net);
+    if (left.length) log(`could not remove ${left.join(", ")}: remove them with ip netns del / ip link del`);
+  };
+  const child = spawn(onHost(net.server.netns, [process.execPath])[0], [
+    ...onHost(net.server.netns, [process.execPath]).slice(1),
+    ...process.execArgv,
+    ...process.argv.slice(1),
+  ], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, [INSIDE]: JSON.stringify(net) } });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+  const code = await new Promise<number>((resolve) => {
+    child.once("exit", (c, s) => resolve(c ?? (s ? 130 : 1)));
+    child.once("error", () => resolve(1));
+  });
+  cleanup();
+  return code;
+}
+
+/** On the server's host: the server, the clients, the run. */
+async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
+  const runName = `fleet-${process.pid}`;
+  const children: ChildProcess[] = [];
+  const bunEnv = bunEnvSetting(o.bunEnv, [o.runtime, o.clientRuntime]);
+  for (const s of [websocketSetting(undefined), bunEnv.setting]) log(describeSetting(s));
+  const [lo, hi] = o.ports;
+  const serverPorts = hi - lo + 1;
+  const range = o.portRange ?? (readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)
+    .map(Number) as [number, number]);
+  const cap = portCap(o.hosts, range, serverPorts);
+  const target = o.hosts * o.connections;
+  log(
+    `the doctor's arithmetic: at most ${cap.total.toLocaleString("en-US")} sockets (${cap.why})` +
+      (cap.perHost < o.connections ? `: fewer than the ${o.connections} asked of each host` : ""),
+  );
+
+  const launch = (command: string[], name: string, quiet = false) => {
+    const child = spawn(command[0], command.slice(1), {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...bunEnv.env },
+    });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    createInterface({ input: child.stderr! }).on("line", (line) => {
+      out += `${line}\n`;
+      if (!quiet || /fail|error|cannot|died|holds/i.test(line)) console.error(`[${name}] ${line}`);
+    });
+    children.push(child);
+    return Object.assign(child, { output: () => out });
+  };
+  let stopping = false;
+  const stopAll = async (signal: NodeJS.Signals) => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
+  };
+  process.on("SIGINT", () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    log("SIGINT: stopping the clients, then the server");
+    stopAll("SIGINT");
+  });
+  process.on("SIGTERM", () => stopAll("SIGTERM"));
+
+  const bin = ["sh", `${ROOT}bin/c512k`];
+  const portArgs = serverPorts === 1 ? ["--port", String(lo)] : ["--ports", `${lo}-${hi}`];
+  const server = launch([
+    ...bin,
+    ...["serve", "--runtime", o.runtime, "--host", "0.0.0.0", ...portArgs, "--capacity", String(target)],
+  ], "server");
+  const control = await waitFor(server.output, /control on (http:\/\/127\.0\.0\.1:\d+)\/stats/, server, 60_000);
+  if (!control) {
+    await stopAll("SIGKILL");
+    fail(`the server did not start:\n${server.output()}`, 1);
+  }
+  const controlUrl = control[1];
+  const url = `http://${SERVER_ADDRESS}:${lo}`;
+  log(`server on ${o.runtime} at ${url} (${server.output().match(/^(\d+ workers?)/m)?.[1] ?? "?"})`);
+  log(`run ${runName}: ${o.hosts} × ${o.connections} = ${target} sockets; the whole fleet at ${url}/runs/${runName}`);
+  log(`from the host: ip netns exec ${net.server.netns} curl ${controlUrl}/runs/${runName}`);
+
+  const perHost = (total: number) => String(Math.max(1, Math.round(total / o.hosts)));
+  const clients = net.clients.map((h) =>
+    launch(
+      onHost(h.netns, [
+        ...bin,
+        ...["client", "--runtime", o.clientRuntime, url, "--connections", String(o.connections)],
+        ...["--rate", perHost(o.rate), "--max-pending", perHost(o.maxPending), "--interval", String(o.interval)],
+        ...(serverPorts === 1 ? [] : ["--ports", `${lo}-${hi}`]),
+        ...["--run", runName, "--hosts", String(o.hosts), "--client-id", h.name, "--json"],
+      ]),
+      h.name,
+      true,
+    )
+  );
+  const exited = clients.map((c) => new Promise<void>((r) => c.once("exit", () => r())));
+  const allExited = Promise.all(exited);
+  let clientsGone = false;
+  allExited.then(() => (clientsGone = true));
+
+  const view = async (): Promise<RunView | null> => {
+    try {
+      const res = await fetch(`${controlUrl}/runs/${runName}`, { signal: AbortSignal.timeout(10_000) });
+      return res.ok ? await res.json() as RunView : null;
+    } catch {
+      return null;
+    }
+  };
+
+  // Ramp: until every socket opened or failed, or the count stops growing, or the clients end.
+  const started = performance.now();
+  let last: RunView | null = null;
+  let best = 0;
+  let bestAt = performance.now();
+  let loggedAt = 0;
+  let why = "";
+  while (!stopping) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    last = (await view()) ?? last;
+    const t = last?.total;
+    const now = performance.now();
+    if (t && t.open > best) {
+      best = t.open;
+      bestAt = now;
+    }
+    if (t && now - loggedAt >= LOG_EVERY_MS) {
+      loggedAt = now;
+      log(
+        `${((now - started) / 1000).toFixed(0)} s: ${t.open} open of ${target}, ${t.failed} failed, ` +
+          `${last!.joined}/${o.hosts} joined, rtt p99 ${t.rtt?.p99 ?? "-"} ms`,
+      );
+    }
+    if (clientsGone) {
+      why = "the clients ended";
+      break;
+    }
+    if (last?.state === "running" && t && t.opened + t.failed >= target) {
+      why = `every socket opened or failed in ${((now - started) / 1000).toFixed(1)} s`;
+      break;
+    }
+    if (best > 0 && now - bestAt > o.stall * 1000) {
+      why = `the open count stayed at ${best} for ${o.stall} s (--stall)`;
+      break;
+    }
+  }
+  if (!stopping && !clientsGone) {
+    log(`ramp over: ${why}; holding ${o.hold} s`);
+    const holdUntil = performance.now() + o.hold * 1000;
+    while (!stopping && !clientsGone && performance.now() < holdUntil) {
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+  log("stopping the clients (each closes its sockets and sends its result)");
+  for (const c of clients) if (c.exitCode === null) c.kill("SIGINT");
+  const killer = setTimeout(() => clients.forEach((c) => c.kill("SIGKILL")), STOP_MS);
+  await allExited;
+  clearTimeout(killer);
+  let end = await view();
+  for (let i = 0; i < 20 && end && end.state !== "done"; i++) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    end = await view();
+  }
+  server.kill("SIGTERM");
+  await Promise.race([
+    new Promise((r) => server.once("exit", r)),
+    new Promise((r) => setTimeout(r, 70_000)),
+  ]);
+  if (server.exitCode === null) server.kill("SIGKILL");
+  if (!end) fail(`no run ${runName} at the server; its output:\n${server.output()}`, 1);
+
+  if (o.json) {
+    console.log(JSON.stringify({
+      ...end,
+      hosts: net.clients.map((h) => ({ name: h.name, address: h.address })),
+      serverAddress: SERVER_ADDRESS,
+      portRange: range,
+      ports: o.ports,
+      portCap: cap,
+    }));
+  } else {
+    console.log(formatRun(end, { color: useColor() }));
+    console.log(`the doctor's arithmetic: at most ${cap.total.toLocaleString("en-US")} (${cap.why})`);
+  }
+  const t = end.total;
+  const clean = t.failed === 0 && t.mismatched === 0 && t.unanswered === 0 &&
+    end.clients.every((c) => c.state === "done") && end.joined === o.hosts;
+  return clean ? (t.peakOpen >= target ? 0 : 3) : 1;
+}
+
+/** Polls `output` for `pattern` until `ms`, or until `child` exits. */
+async function waitFor(
+  output: () => string,
+  pattern: RegExp,
+  child: ChildProcess,
+  ms: number,
+): Promise<RegExpMatchArray | null> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline;) {
+    const m = output().match(pattern);
+    if (m) return m;
+    if (child.exitCode !== null || child.signalCode !== null) return null;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return null;
+}
