@@ -126,7 +126,7 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     return Object.assign(child, { output: () => out });
   };
   let stopping = false;
-  const stopAll = async (signal: NodeJS.Signals) => {
+  const stopAll = (signal: NodeJS.Signals) => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
   };
   process.on("SIGINT", () => {
@@ -145,7 +145,7 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
   ], "server");
   const control = await waitFor(server.output, /control on (http:\/\/127\.0\.0\.1:\d+)\/stats/, server, 60_000);
   if (!control) {
-    await stopAll("SIGKILL");
+    stopAll("SIGKILL");
     fail(`the server did not start:\n${server.output()}`, 1);
   }
   const controlUrl = control[1];
