@@ -16,6 +16,8 @@ export interface SimHost {
   name: string;
   netns: string;
   address: string;
+  /** The host's end of its veth pair, on the bridge. */
+  link: string;
 }
 
 export interface SimNetwork {
@@ -86,9 +88,9 @@ export function removeLeftovers(): string[] {
       removed.push(name);
     }
   }
-  for (const line of ip(["-o", "link", "show", "type", "bridge"], true).split("\n")) {
+  for (const line of ip(["-o", "link", "show"], true).split("\n")) {
     const name = line.match(/^\d+: ([^:@]+)/)?.[1];
-    const m = name?.match(new RegExp(`^${PREFIX}(\\d+)br$`));
+    const m = name?.match(new RegExp(`^${PREFIX}(\\d+)(?:br|v\\d+)$`));
     if (name && m && !alive(Number(m[1]))) {
       ip(["link", "del", name], true);
       removed.push(name);
@@ -112,22 +114,22 @@ export function createSimNetwork(clients: number, portRange?: [number, number]):
   const host = Object.fromEntries(COPIED_SYSCTLS.map((p) => [p, readFileSync(`/proc/sys/${p}`, "utf8").trim()]));
   const net: SimNetwork = {
     bridge,
-    server: { name: "server", netns: `${tag}-s`, address: SERVER_ADDRESS },
+    // Interface names stop at 15 characters: the host's ends are named by number.
+    server: { name: "server", netns: `${tag}-s`, address: SERVER_ADDRESS, link: `${PREFIX}${process.pid}v0` },
     clients: Array.from({ length: clients }, (_, i) => ({
       name: `host-${i}`,
       netns: `${tag}-c${i}`,
       address: clientAddress(i),
+      link: `${PREFIX}${process.pid}v${i + 1}`,
     })),
   };
   try {
     ip(["link", "add", bridge, "type", "bridge"]);
     ip(["link", "set", bridge, "up"]);
-    for (const [i, h] of [net.server, ...net.clients].entries()) {
-      // Interface names stop at 15 characters: the host end is named by the bridge's number.
-      const outside = `${PREFIX}${process.pid}v${i}`;
+    for (const h of [net.server, ...net.clients]) {
       ip(["netns", "add", h.netns]);
-      ip(["link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", h.netns]);
-      ip(["link", "set", outside, "master", bridge, "up"]);
+      ip(["link", "add", h.link, "type", "veth", "peer", "name", "eth0", "netns", h.netns]);
+      ip(["link", "set", h.link, "master", bridge, "up"]);
       ip(["-n", h.netns, "addr", "add", `${h.address}/${MASK}`, "dev", "eth0"]);
       ip(["-n", h.netns, "link", "set", "eth0", "up"]);
       ip(["-n", h.netns, "link", "set", "lo", "up"]);
@@ -143,7 +145,11 @@ export function createSimNetwork(clients: number, portRange?: [number, number]):
 
 /** Stops every process on the hosts, removes the hosts and the bridge. Safe to call twice. */
 export function removeSimNetwork(net: SimNetwork): void {
-  for (const h of [net.server, ...net.clients]) removeNetns(h.netns);
+  for (const h of [net.server, ...net.clients]) {
+    removeNetns(h.netns);
+    // A namespace goes away in the background once unused, its veth with it; this one goes now.
+    ip(["link", "del", h.link], true);
+  }
   ip(["link", "del", net.bridge], true);
 }
 
@@ -155,6 +161,8 @@ export function leftOf(net: SimNetwork): string[] {
     ...[net.server, ...net.clients].map((h) => h.netns).filter((n) =>
       netns.split("\n").some((l) => l.split(" ")[0] === n)
     ),
-    ...(links.includes(`${net.bridge}:`) || links.includes(`${net.bridge}@`) ? [net.bridge] : []),
+    ...[net.bridge, ...[net.server, ...net.clients].map((h) => h.link)].filter((l) =>
+      links.includes(`${l}:`) || links.includes(`${l}@`)
+    ),
   ];
 }

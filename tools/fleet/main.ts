@@ -126,16 +126,22 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     return Object.assign(child, { output: () => out });
   };
   let stopping = false;
+  const clientProcs: ChildProcess[] = [];
   const stopAll = (signal: NodeJS.Signals) => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
   };
-  process.on("SIGINT", () => {
-    if (stopping) process.exit(130);
+  // The first Ctrl-C ends the run early: the clients stop and report, the result is printed.
+  const interrupt = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      stopAll("SIGKILL");
+      process.exit(130);
+    }
     stopping = true;
-    log("SIGINT: stopping the clients, then the server");
-    stopAll("SIGINT");
-  });
-  process.on("SIGTERM", () => stopAll("SIGTERM"));
+    log(`${signal}: stopping the clients, then the server (again to quit at once)`);
+    for (const c of clientProcs) if (c.exitCode === null) c.kill("SIGINT");
+  };
+  process.on("SIGINT", () => interrupt("SIGINT"));
+  process.on("SIGTERM", () => interrupt("SIGTERM"));
 
   const bin = ["sh", `${ROOT}bin/c512k`];
   const portArgs = serverPorts === 1 ? ["--port", String(lo)] : ["--ports", `${lo}-${hi}`];
@@ -168,6 +174,7 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
       true,
     )
   );
+  clientProcs.push(...clients);
   const exited = clients.map((c) => new Promise<void>((r) => c.once("exit", () => r())));
   const allExited = Promise.all(exited);
   let clientsGone = false;
