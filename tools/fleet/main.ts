@@ -29,6 +29,7 @@ import {
 import { bunEnvSetting, describeSetting, websocketSetting } from "../best-settings.ts";
 import { FLEET_USAGE, type FleetOptions, parseFleetOptions, UsageError } from "./options.ts";
 import { portCap } from "./port-cap.ts";
+import { fleetClientCommand } from "./client-command.ts";
 
 /** Set in the fleet started on the server's host: the network, as JSON. */
 const INSIDE = "C512K_FLEET_NETWORK";
@@ -160,19 +161,8 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
   log(`run ${runName}: ${o.hosts} × ${o.connections} = ${target} sockets; the whole fleet at ${url}/runs/${runName}`);
   log(`from the host: ip netns exec ${net.server.netns} curl ${controlUrl}/runs/${runName}`);
 
-  const perHost = (total: number) => String(Math.max(1, Math.round(total / o.hosts)));
   const clients = net.clients.map((h) =>
-    launch(
-      onHost(h.netns, [
-        ...bin,
-        ...["client", "--runtime", o.clientRuntime, url, "--connections", String(o.connections)],
-        ...["--rate", perHost(o.rate), "--max-pending", perHost(o.maxPending), "--interval", String(o.interval)],
-        ...(serverPorts === 1 ? [] : ["--ports", `${lo}-${hi}`]),
-        ...["--run", runName, "--hosts", String(o.hosts), "--client-id", h.name, "--json"],
-      ]),
-      h.name,
-      true,
-    )
+    launch(onHost(h.netns, [...bin, ...fleetClientCommand(o, url, runName, h.name), "--json"]), h.name, true)
   );
   clientProcs.push(...clients);
   const exited = clients.map((c) => new Promise<void>((r) => c.once("exit", () => r())));
