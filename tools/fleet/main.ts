@@ -121,13 +121,17 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     child.stdout!.on("data", (d) => (out += d));
     createInterface({ input: child.stderr! }).on("line", (line) => {
       out += `${line}\n`;
-      if (!quiet || /fail|error|cannot|died|holds/i.test(line)) console.error(`[${name}] ${line}`);
+      if (!quiet || /fail|error|cannot|could not|died|holds/i.test(line)) console.error(`[${name}] ${line}`);
     });
     children.push(child);
     return Object.assign(child, { output: () => out });
   };
   let stopping = false;
   const clientProcs: ChildProcess[] = [];
+  // Once each: a client takes a second SIGINT as "quit now", without its result.
+  const stopClients = () => {
+    for (const c of clientProcs.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGINT");
+  };
   const stopAll = (signal: NodeJS.Signals) => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
   };
@@ -139,7 +143,7 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     }
     stopping = true;
     log(`${signal}: stopping the clients, then the server (again to quit at once)`);
-    for (const c of clientProcs) if (c.exitCode === null) c.kill("SIGINT");
+    stopClients();
   };
   process.on("SIGINT", () => interrupt("SIGINT"));
   process.on("SIGTERM", () => interrupt("SIGTERM"));
@@ -223,7 +227,7 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     }
   }
   log("stopping the clients (each closes its sockets and sends its result)");
-  for (const c of clients) if (c.exitCode === null) c.kill("SIGINT");
+  stopClients();
   const killer = setTimeout(() => clients.forEach((c) => c.kill("SIGKILL")), STOP_MS);
   await allExited;
   clearTimeout(killer);
