@@ -30,12 +30,15 @@ export function readSystem(): SystemReading {
 }
 
 /** The machine's CPU time since boot, all cores, in clock ticks: busy and in all (`/proc/stat`). */
-export function machineCpu(): { busy: number; total: number } {
+export function machineCpu(): { busy: number; total: number; softirq: number } {
   // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user)
   const f = read("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
   const total = f.reduce((a, b) => a + b, 0);
-  return { busy: total - f[3] - f[4], total };
+  return { busy: total - f[3] - f[4], total, softirq: f[6] };
 }
+
+/** Ticks of /proc/stat in seconds. */
+export const ticksToSeconds = (ticks: number): number => ticks / CLK_TCK;
 
 /** CPU seconds (user + system) a process has used; 0 once it is gone. */
 export function cpuSeconds(pid: number): number {

@@ -16,6 +16,7 @@ import type { RunView } from "../../src/runs/run-shapes.ts";
 import { formatRun } from "../../client/run-summary.ts";
 import { useColor } from "../../system/color.ts";
 import { ROOT } from "../../system/runtimes.ts";
+import { cpuSeconds, machineCpu, processTree, ticksToSeconds } from "../../system/proc.ts";
 import {
   createSimNetwork,
   leftOf,
@@ -169,6 +170,9 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     launch(onHost(h.netns, [...bin, ...fleetClientCommand(o, url, runName, h.name), "--json"]), h.name, true)
   );
   clientProcs.push(...clients);
+  // The CPU of every process the run started on the hosts: the server's and the clients' trees.
+  const oursCpu = () =>
+    [server, ...clients].flatMap((c) => (c.pid ? processTree(c.pid) : [])).reduce((s, pid) => s + cpuSeconds(pid), 0);
   const exited = clients.map((c) => new Promise<void>((r) => c.once("exit", () => r())));
   const allExited = Promise.all(exited);
   let clientsGone = false;
@@ -219,11 +223,32 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
       break;
     }
   }
+  let hold: HoldCpu | null = null;
   if (!stopping && !clientsGone) {
     log(`ramp over: ${why}; holding ${o.hold} s`);
     const holdUntil = performance.now() + o.hold * 1000;
+    const before = {
+      at: performance.now(),
+      machine: machineCpu(),
+      ours: oursCpu(),
+      answered: last?.total.answered ?? 0,
+    };
     while (!stopping && !clientsGone && performance.now() < holdUntil) {
       await new Promise((r) => setTimeout(r, 1_000));
+    }
+    const after = (await view()) ?? last;
+    hold = holdCpu(before, {
+      at: performance.now(),
+      machine: machineCpu(),
+      ours: oursCpu(),
+      answered: after?.total.answered ?? 0,
+    });
+    if (hold) {
+      log(
+        `hold: ${hold.seconds} s, ${hold.messagesPerSecond} messages/s answered; CPU a message: ` +
+          `${hold.processUs} µs in the server and client processes, ${hold.machineUs} µs machine-wide ` +
+          `(${hold.softirqPercent}% of it softirq); machine ${hold.machineBusyPercent}% busy`,
+      );
     }
   }
   log("stopping the clients (each closes its sockets and sends its result)");
@@ -252,6 +277,7 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
       portRange: range,
       ports: o.ports,
       portCap: cap,
+      hold,
     }));
   } else {
     console.log(formatRun(end, { color: useColor() }));
@@ -261,6 +287,36 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
   const clean = t.failed === 0 && t.mismatched === 0 && t.unanswered === 0 &&
     end.clients.every((c) => c.state === "done") && end.joined === o.hosts;
   return clean ? (t.peakOpen >= target ? 0 : 3) : 1;
+}
+
+interface HoldCpu {
+  seconds: number;
+  messagesPerSecond: number;
+  /** CPU a message answered: the server's and clients' processes, and the whole machine (µs). */
+  processUs: number;
+  machineUs: number;
+  /** Of the machine's busy time, the share spent in softirq (the network stack, bridge included). */
+  softirqPercent: number;
+  machineBusyPercent: number;
+}
+
+type HoldReading = { at: number; machine: ReturnType<typeof machineCpu>; ours: number; answered: number };
+
+/** What the hold cost: CPU per message answered, from two readings. */
+function holdCpu(a: HoldReading, b: HoldReading): HoldCpu | null {
+  const messages = b.answered - a.answered;
+  const seconds = (b.at - a.at) / 1000;
+  if (messages <= 0 || seconds <= 0) return null;
+  const busy = b.machine.busy - a.machine.busy;
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return {
+    seconds: round(seconds),
+    messagesPerSecond: Math.round(messages / seconds),
+    processUs: round(((b.ours - a.ours) * 1e6) / messages),
+    machineUs: round((ticksToSeconds(busy) * 1e6) / messages),
+    softirqPercent: busy > 0 ? round((100 * (b.machine.softirq - a.machine.softirq)) / busy) : 0,
+    machineBusyPercent: round((100 * busy) / Math.max(1, b.machine.total - a.machine.total)),
+  };
 }
 
 /** Polls `output` for `pattern` until `ms`, or until `child` exits. */
