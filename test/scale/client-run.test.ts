@@ -4,11 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RunView } from "../src/runs/run-shapes.ts";
-import type { ClientReport } from "../client/report.ts";
-import { run } from "../system/child-process.ts";
-import { CLIENT, runCommand } from "../system/runtimes.ts";
-import { startServer } from "../tools/local-server.ts";
+import type { RunView } from "../../src/runs/run-shapes.ts";
+import type { ClientReport } from "../../client/report.ts";
+import { run } from "../../system/child-process.ts";
+import { CLIENT, runCommand } from "../../system/runtimes.ts";
+import { startServer } from "../../tools/local-server.ts";
 
 const client = (url: string, ...args: string[]) => [
   ...runCommand("node"),
