@@ -70,7 +70,7 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
     .route("/runs", runsRoutes(runs, options.runToken))
     .get("/stats", (c) => c.json(totals()))
     .get("/metrics", async (c) => c.body(await metrics.metrics(), 200, { "Content-Type": METRICS_CONTENT_TYPE }))
-    .get("/frame", (c) => c.json(toFrame(totals())))
+    .get("/frame", (c) => c.json(toFrame(totals(), Date.now(), runs.frames())))
     .get("/dashboard", async (c) => c.html(dashboardPage({ title, css: (await dashboardAssets()).css, script: null })))
     .get(
       "/dashboard.js",

@@ -19,11 +19,25 @@ interface Columns {
   messagesOut: (number | null)[];
   rssMB: number[];
   perSocketKB: (number | null)[];
+  /** The newest run's round trip so far (ms), while frames carry one. */
+  runP50: (number | null)[];
+  runP99: (number | null)[];
 }
 
 /** Per-second rates from consecutive frames (null for the first: no rate yet). */
 export function columns(frames: Frame[]): Columns {
-  const c: Columns = { t: [], open: [], accepts: [], messagesIn: [], messagesOut: [], rssMB: [], perSocketKB: [] };
+  const c: Columns = {
+    t: [],
+    open: [],
+    accepts: [],
+    messagesIn: [],
+    messagesOut: [],
+    rssMB: [],
+    perSocketKB: [],
+    runP50: [],
+    runP99: [],
+  };
+  const newest = frames[frames.length - 1]?.runs?.[0]?.name;
   frames.forEach((f, i) => {
     const prev = frames[i - 1];
     const dt = prev ? (f.at - prev.at) / 1000 : 0;
@@ -36,6 +50,9 @@ export function columns(frames: Frame[]): Columns {
     c.messagesOut.push(rate(f.messagesOut, prev?.messagesOut));
     c.rssMB.push(f.rss / MB);
     c.perSocketKB.push(f.open > 0 ? f.rss / f.open / 1024 : null);
+    const run = f.runs?.find((r) => r.name === newest);
+    c.runP50.push(run?.rttP50 ?? null);
+    c.runP99.push(run?.rttP99 ?? null);
   });
   return c;
 }
@@ -88,6 +105,8 @@ function chart(
   );
 }
 
+/** Run names and client ids are checked at the server; escaped here all the same. */
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const whole = (v: number | null) => (v === null ? "–" : Math.round(v).toLocaleString("en-US"));
 const fixed = (digits: number) => (v: number | null) => (v === null ? "–" : v.toFixed(digits));
 
@@ -95,6 +114,8 @@ export class Charts {
   #frames: Frame[] = [];
   #plots: { plot: uPlot; data: (c: Columns) => uPlot.AlignedData }[];
   #bars: HTMLElement;
+  #runs: HTMLElement;
+  #fleet: HTMLElement;
   #keep: number;
 
   /** `keep`: frames kept (the live page's window); Infinity for a report. */
@@ -110,9 +131,16 @@ export class Charts {
     const open = box("open sockets over time");
     const rates = box("accepts and messages per second over time");
     const memory = box("server memory over time");
+    // Shown once a run of several clients (client --run) is there.
+    this.#fleet = box("the newest run's round trip over time");
+    this.#fleet.hidden = true;
     this.#bars = document.createElement("div");
     this.#bars.className = "bars";
     root.appendChild(this.#bars);
+    this.#runs = document.createElement("div");
+    this.#runs.className = "bars runs";
+    this.#runs.hidden = true;
+    root.appendChild(this.#runs);
     this.#plots = [
       {
         plot: chart(open, "Open sockets", [{ label: "open", color: "a", value: whole }], [{
@@ -136,6 +164,13 @@ export class Charts {
         ], [{ key: "mb", label: "MB" }, { key: "kb", label: "KB per socket", side: 1 }]),
         data: (c) => [c.t, c.rssMB, c.perSocketKB],
       },
+      {
+        plot: chart(this.#fleet, "Fleet round trip", [
+          { label: "p50, ms", color: "a", value: fixed(1) },
+          { label: "p99, ms", color: "b", value: fixed(1) },
+        ], [{ key: "ms", label: "ms, so far" }]),
+        data: (c) => [c.t, c.runP50, c.runP99],
+      },
     ];
     const fit = () => {
       for (const { plot } of this.#plots) plot.setSize({ width: plot.root.parentElement!.clientWidth, height: 220 });
@@ -154,6 +189,34 @@ export class Charts {
     for (const { plot, data } of this.#plots) plot.setData(data(c));
     const last = this.#frames[this.#frames.length - 1];
     if (last) this.#drawBars(last);
+    if (last?.runs?.length) this.#drawRuns(last);
+  }
+
+  /** Each run: its clients joined, its sockets and round trip, each client's open sockets as a bar. */
+  #drawRuns(f: Frame): void {
+    const runs = f.runs!;
+    if (this.#fleet.hidden) {
+      this.#fleet.hidden = this.#runs.hidden = false;
+      const plot = this.#plots[this.#plots.length - 1].plot;
+      plot.setSize({ width: this.#fleet.clientWidth, height: 220 });
+    }
+    const ms = (v: number | null) => (v === null ? "–" : v.toFixed(1));
+    const rows = runs.flatMap((r) => {
+      const most = Math.max(1, ...r.clients.map((c) => c.open));
+      return [
+        `<tr><th scope="row">${escapeHtml(r.name)}</th><td>${r.state}, ${r.joined} of ${r.expected} clients</td>` +
+        `<td>${whole(r.open)} open, ${whole(r.failed)} failed</td><td>${ms(r.rttP50)} / ${ms(r.rttP99)} ms</td></tr>`,
+        ...r.clients.map((c) =>
+          `<tr${c.state === "lost" ? ' class="dead"' : ""}><td>${escapeHtml(c.id)}</td><td>${c.state}</td>` +
+          `<td><span class="track"><span class="bar" style="width:${
+            ((c.open / most) * 100).toFixed(1)
+          }%"></span></span>${whole(c.open)}</td><td></td></tr>`
+        ),
+      ];
+    }).join("");
+    this.#runs.innerHTML = `<table><caption>Runs (client --run)</caption><thead><tr><th scope="col">run / client</th>` +
+      `<th scope="col">state</th><th scope="col">sockets</th><th scope="col">round trip p50 / p99</th></tr></thead>` +
+      `<tbody>${rows}</tbody></table>`;
   }
 
   /** Each worker's open sockets as a bar, its memory beside it: a table, read as one. */

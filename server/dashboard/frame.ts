@@ -4,6 +4,7 @@
  * experiment's report holds the same for every sample of its run.
  */
 import type { ClusterStatsSnapshot } from "../../src/stats.ts";
+import type { RunFrame } from "../../src/runs/run-shapes.ts";
 
 export interface Frame {
   /** Milliseconds since the epoch. */
@@ -17,10 +18,13 @@ export interface Frame {
   restarts: number;
   staleMs: number;
   workers: { id: number; alive: boolean; open: number; rss: number; restarts: number }[];
+  /** Runs of several clients (`GET /runs`), newest first; absent in the experiment's report. */
+  runs?: RunFrame[];
 }
 
-export function toFrame(s: ClusterStatsSnapshot, at = Date.now()): Frame {
+export function toFrame(s: ClusterStatsSnapshot, at = Date.now(), runs?: RunFrame[]): Frame {
   return {
+    ...(runs ? { runs } : {}),
     at,
     open: s.connections.open,
     accepted: s.connections.accepted,

@@ -32,6 +32,9 @@ figure { margin: 0; min-width: 0; }
 .track { display: inline-block; width: calc(100% - 5.5rem); margin-right: .4rem; vertical-align: middle; }
 .bar { display: block; height: .8rem; background: var(--a); min-width: 1px; }
 .dead { color: var(--b); }
+.runs th, .runs td { white-space: normal; }
+.runs td:nth-child(2) { width: auto; }
+.runs td:nth-child(3) { width: 40%; }
 `;
 
 const FIGURES: [string, string][] = [

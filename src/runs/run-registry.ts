@@ -11,6 +11,7 @@ import type {
   JoinBody,
   ProgressAnswer,
   RunClientView,
+  RunFrame,
   RunListing,
   RunState,
   RunView,
@@ -36,6 +37,11 @@ export interface RunTimings {
 }
 
 export const RUN_TIMINGS: RunTimings = { lostAfterMs: 30_000, leftAfterMs: 10_000, startDelayMs: 1_000 };
+
+/** The dashboard shows runs under way, and those that ended this recently. */
+const SHOWN_AFTER_END_MS = 10 * 60_000;
+/** Every worker asks for the frame each second: the runs' part is made at most this often. */
+const FRAMES_EVERY_MS = 500;
 
 interface Decoded {
   rtt: Histogram;
@@ -85,6 +91,7 @@ export class RunRegistry {
   readonly #runs = new Map<string, Run>();
   readonly #now: () => number;
   readonly #t: RunTimings;
+  #frames: { at: number; runs: RunFrame[] } | null = null;
 
   constructor(now: () => number = Date.now, timings: RunTimings = RUN_TIMINGS) {
     this.#now = now;
@@ -186,6 +193,32 @@ export class RunRegistry {
         startedAt: iso(run.startsAt),
       };
     });
+  }
+
+  /** The runs the dashboard shows, newest first. */
+  frames(): RunFrame[] {
+    const now = this.#now();
+    if (this.#frames && now - this.#frames.at < FRAMES_EVERY_MS) return this.#frames.runs;
+    for (const run of this.#runs.values()) this.#refresh(run, now);
+    const runs = [...this.#runs.values()]
+      .filter((run) => run.endedAt === null || now - run.endedAt < SHOWN_AFTER_END_MS)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((run) => {
+        const v = this.#view(run);
+        return {
+          name: v.name,
+          state: v.state,
+          expected: v.expected,
+          joined: v.joined,
+          open: v.total.open,
+          failed: v.total.failed,
+          rttP50: v.total.rtt?.p50 ?? null,
+          rttP99: v.total.rtt?.p99 ?? null,
+          clients: v.clients.map((c) => ({ id: c.id, state: c.state, open: c.open })),
+        };
+      });
+    this.#frames = { at: now, runs };
+    return runs;
   }
 
   view(name: string): RunView {

@@ -150,3 +150,17 @@ export interface ProgressAnswer {
 export interface JoinAnswer extends ProgressAnswer {
   id: string;
 }
+
+/** A run as the dashboard shows it each second: small, whatever its sockets. */
+export interface RunFrame {
+  name: string;
+  state: RunState;
+  expected: number;
+  joined: number;
+  open: number;
+  failed: number;
+  /** The fleet's round trip so far (ms), merged over every client. */
+  rttP50: number | null;
+  rttP99: number | null;
+  clients: { id: string; state: ClientState; open: number }[];
+}

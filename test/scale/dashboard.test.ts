@@ -19,14 +19,14 @@ const PROMETHEUS = "/usr/bin/prometheus";
 /** Where the screenshot goes: `results/` (not in git); docs/dashboard.png is a copy of one. */
 const SCREENSHOT = join(ROOT, "results", "dashboard.png");
 
-/** A client run of `sockets`, each sending every second, for `seconds`. */
-function clientRun(url: string, sockets: number, seconds: number) {
+/** A client run of `sockets`, each sending every second, for `seconds`; in run `run` if given. */
+function clientRun(url: string, sockets: number, seconds: number, run?: string) {
   return start([
     ...runCommand("bun"),
     CLIENT,
     url,
     ...["--connections", String(sockets), "--rate", "1000", "--interval", "1", "--duration", String(seconds)],
-    ...["--workers", "1", "--json"],
+    ...["--workers", "1", "--json", ...(run ? ["--run", run] : [])],
   ]);
 }
 
@@ -40,7 +40,7 @@ describe("the dashboard", { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}
       page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
       page.on("pageerror", (e) => errors.push(String(e)));
       await page.goto(`${server.url}/dashboard`);
-      const client = clientRun(server.url, 3_000, 20);
+      const client = clientRun(server.url, 3_000, 20, "dash");
       const frames = () => page.evaluate(() => Number(document.body.dataset.frames ?? 0));
       const shown = () =>
         page.evaluate(() => Number(document.getElementById("open")!.textContent!.replaceAll(",", "")));
@@ -59,10 +59,20 @@ describe("the dashboard", { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}
           width: (u.querySelector("canvas") as HTMLCanvasElement).width,
         }))
       );
-      assert.deepEqual(charts.map((c) => c.title), ["Open sockets", "Per second", "Server memory"]);
+      assert.deepEqual(charts.map((c) => c.title), ["Open sockets", "Per second", "Server memory", "Fleet round trip"]);
       assert.ok(charts.every((c) => c.width > 300));
-      const rows = await page.locator(".bars tbody tr").count();
+      const rows = await page.locator(".bars").first().locator("tbody tr").count();
       assert.equal(rows, 2, "a bar per worker");
+      // The run the client joined (--run dash): its row, its client, its round trip.
+      const runs = page.locator(".bars").nth(1);
+      await page.waitForFunction(() => /dash/.test(document.querySelectorAll(".bars")[1]?.textContent ?? ""), null, {
+        timeout: 10_000,
+      });
+      assert.match(
+        await runs.locator("tbody tr").first().textContent() ?? "",
+        /^dashrunning, 1 of 1 clients3,000 open, 0 failed[\d.]+ \/ [\d.]+ ms$/,
+      );
+      assert.equal(await runs.locator("tbody tr").count(), 2, "the run, and its one client");
       const state = await page.locator("#state").textContent();
       assert.equal(state, "live");
       mkdirSync(join(ROOT, "results"), { recursive: true });
