@@ -23,6 +23,8 @@ const EHASH = "/proc/sys/net/ipv4/tcp_ehash_entries";
 export const COPIED_SYSCTLS = ["net/ipv4/ip_local_port_range", "net/core/somaxconn", "net/ipv4/tcp_max_syn_backlog"];
 /** Set in the experiment started inside the namespace: the host's values of COPIED_SYSCTLS, as JSON. */
 const INSIDE = "C512K_NETNS_SYSCTLS";
+/** Set in the experiment started inside the namespace: why its table was chosen, to say so there. */
+const WHY = "C512K_NETNS_WHY";
 /** The kernel's bounds for tcp_child_ehash_entries (it rounds up to a power of two). */
 export const EHASH_MIN = 128;
 export const EHASH_MAX = 2 ** 24;
@@ -38,6 +40,9 @@ export function ehashEntries(): number | null {
 
 /** True in the experiment that `rerunInOwnNetns` started. */
 export const insideOwnNetns = () => process.env[INSIDE] !== undefined;
+
+/** Inside: why the run that started it chose this table. */
+export const ownNetnsWhy = (): string | undefined => process.env[WHY];
 
 /** Inside: the host's values of the sysctls a new namespace would otherwise reset. */
 export function copyHostSysctls(): void {
@@ -69,7 +74,7 @@ export function ehashUnavailable(): string | null {
  * and resolves to its exit code. Signals reach it through us (it has its own process group, so a
  * terminal's Ctrl-C is passed on once, not twice).
  */
-export async function rerunInOwnNetns(buckets: number): Promise<number> {
+export async function rerunInOwnNetns(buckets: number, why = ""): Promise<number> {
   // Everything read before the one write, so that nothing can fail between it and putting it back.
   const before = readFileSync(CHILD_EHASH, "utf8").trim();
   const host = Object.fromEntries(COPIED_SYSCTLS.map((p) => [p, readFileSync(`/proc/sys/${p}`, "utf8").trim()]));
@@ -95,7 +100,7 @@ export async function rerunInOwnNetns(buckets: number): Promise<number> {
     {
       stdio: ["ignore", "inherit", "inherit"],
       detached: true,
-      env: { ...process.env, [INSIDE]: JSON.stringify(host) },
+      env: { ...process.env, [INSIDE]: JSON.stringify(host), [WHY]: why },
     },
   );
   const exited = new Promise<number>((resolve) => {

@@ -27,6 +27,7 @@ import {
   ehashEntries,
   ehashUnavailable,
   insideOwnNetns,
+  ownNetnsWhy,
   rerunInOwnNetns,
 } from "../../system/netns.ts";
 import { isRuntime, RUNTIME_CHOICES } from "../../system/runtimes.ts";
@@ -167,7 +168,7 @@ if (ownNetns) {
   tcpHashChoice = {
     name: "TCP connection hash",
     value: `${ehashAsked?.toLocaleString("en-US")} buckets`,
-    why: "a network namespace of this run's own",
+    why: `${ownNetnsWhy() || "asked for"}; in a network namespace of this run's own`,
     off: "--ehash host",
   };
   copyHostSysctls();
@@ -180,7 +181,7 @@ if (ownNetns) {
   if (buckets !== null) {
     if (kernel) fail(kernel);
     try {
-      process.exit(await rerunInOwnNetns(buckets));
+      process.exit(await rerunInOwnNetns(buckets, setting.why));
     } catch (err) {
       fail((err as Error).message);
     }
