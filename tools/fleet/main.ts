@@ -164,7 +164,11 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
   const url = `http://${SERVER_ADDRESS}:${lo}`;
   log(`server on ${o.runtime} at ${url} (${server.output().match(/^(\d+ workers?)/m)?.[1] ?? "?"})`);
   log(`run ${runName}: ${o.hosts} × ${o.connections} = ${target} sockets; the whole fleet at ${url}/runs/${runName}`);
-  log(`from the host: ip netns exec ${net.server.netns} curl ${controlUrl}/runs/${runName}`);
+  log(`watch it live: ${url}/dashboard (the run's clients and round trip too; Prometheus metrics: ${url}/metrics)`);
+  log(
+    `from the host (the hosts' addresses live only in their namespaces): ip netns exec ${net.server.netns} ` +
+      `curl ${controlUrl}/runs/${runName}`,
+  );
 
   const clients = net.clients.map((h) =>
     launch(onHost(h.netns, [...bin, ...fleetClientCommand(o, url, runName, h.name), "--json"]), h.name, true)
