@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import type { RunView } from "../../src/runs/run-shapes.ts";
-import { run, start } from "../../system/child-process.ts";
+import { run, start, waitFor } from "../../system/child-process.ts";
 import { CLIENT, runCommand } from "../../system/runtimes.ts";
 import { simHostsUnavailable } from "../../system/sim-hosts.ts";
 import { startServer } from "../../tools/local-server.ts";
@@ -34,7 +34,17 @@ const client = (url: string, ...args: string[]) => [
 
 describe("fleet: simulated hosts", { skip: noHosts ?? false }, () => {
   it("runs 3 client hosts against a server host, merges them, and leaves nothing behind", async () => {
-    const f = fleet("--hosts", "3", "--connections", "400", "--hold", "3", "--interval", "1", "--json");
+    const f = fleet("--hosts", "3", "--connections", "400", "--hold", "5", "--interval", "1", "--json");
+    // From this host, through the fleet's forward: the dashboard and the run, during the hold.
+    const [, here, run] = await waitFor(
+      f,
+      /watch it live: (http:\/\/127\.0\.0\.1:\d+)\/dashboard.*the run: \S+\/runs\/(\S+)/,
+    );
+    await waitFor(f, /holding 5 s/);
+    const live = await (await fetch(`${here}/runs/${run}`)).json() as RunView;
+    assert.equal(live.state, "running");
+    assert.equal(live.total.open, 1200);
+    assert.match(await (await fetch(`${here}/dashboard`)).text(), /<title>c512k: node/);
     const code = await f.exited;
     assert.equal(code, 0, f.output());
     const out = JSON.parse(f.stdout()) as FleetJson;

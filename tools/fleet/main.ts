@@ -30,10 +30,16 @@ import {
 import { bunEnvSetting, describeSetting, websocketSetting } from "../best-settings.ts";
 import { FLEET_USAGE, type FleetOptions, parseFleetOptions, UsageError } from "./options.ts";
 import { portCap } from "./port-cap.ts";
+import { forwardTcpToUnix, forwardUnixToTcp } from "./forward.ts";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fleetClientCommand } from "./client-command.ts";
 
 /** Set in the fleet started on the server's host: the network, as JSON. */
 const INSIDE = "C512K_FLEET_NETWORK";
+/** And the Unix socket that leads from the host to the server (forward.ts). */
+const SOCKET = "C512K_FLEET_SOCKET";
 const POLL_MS = 2_000;
 const LOG_EVERY_MS = 10_000;
 /** After SIGINT, clients close their sockets and report; past this they are killed. */
@@ -82,16 +88,28 @@ async function outside(o: FleetOptions): Promise<number> {
     const left = leftOf(net);
     if (left.length) log(`could not remove ${left.join(", ")}: remove them with ip netns del / ip link del`);
   };
+  const socket = join(tmpdir(), `c5k-${process.pid}.sock`);
+  const forward = await forwardTcpToUnix(socket);
   const child = spawn(onHost(net.server.netns, [process.execPath])[0], [
     ...onHost(net.server.netns, [process.execPath]).slice(1),
     ...process.execArgv,
     ...process.argv.slice(1),
-  ], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, [INSIDE]: JSON.stringify(net) } });
+  ], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: {
+      ...process.env,
+      [INSIDE]: JSON.stringify(net),
+      [SOCKET]: socket,
+      C512K_FLEET_HOST_PORT: String(forward.port),
+    },
+  });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   const code = await new Promise<number>((resolve) => {
     child.once("exit", (c, s) => resolve(c ?? (s ? 130 : 1)));
     child.once("error", () => resolve(1));
   });
+  forward.server.close();
+  rmSync(socket, { force: true });
   cleanup();
   return code;
 }
@@ -163,12 +181,11 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
   const controlUrl = control[1];
   const url = `http://${SERVER_ADDRESS}:${lo}`;
   log(`server on ${o.runtime} at ${url} (${server.output().match(/^(\d+ workers?)/m)?.[1] ?? "?"})`);
-  log(`run ${runName}: ${o.hosts} × ${o.connections} = ${target} sockets; the whole fleet at ${url}/runs/${runName}`);
-  log(`watch it live: ${url}/dashboard (the run's clients and round trip too; Prometheus metrics: ${url}/metrics)`);
-  log(
-    `from the host (the hosts' addresses live only in their namespaces): ip netns exec ${net.server.netns} ` +
-      `curl ${controlUrl}/runs/${runName}`,
-  );
+  log(`run ${runName}: ${o.hosts} × ${o.connections} = ${target} sockets`);
+  // The hosts' addresses live only in their namespaces: from this host, through forward.ts.
+  forwardUnixToTcp(process.env[SOCKET]!, lo);
+  const here = `http://127.0.0.1:${process.env.C512K_FLEET_HOST_PORT}`;
+  log(`watch it live: ${here}/dashboard (the run's clients and round trip too); the run: ${here}/runs/${runName}`);
 
   const clients = net.clients.map((h) =>
     launch(onHost(h.netns, [...bin, ...fleetClientCommand(o, url, runName, h.name), "--json"]), h.name, true)
