@@ -21,7 +21,28 @@ export const TCP_COUNTERS = {
   attemptFails: "Tcp:AttemptFails",
 } as const;
 
-export type TcpCounters = Record<keyof typeof TCP_COUNTERS, number>;
+/**
+ * From /proc/net/softnet_stat, summed over the CPUs: packets a CPU's input backlog had no room
+ * for (`net.core.netdev_max_backlog`). Loopback delivers every packet through that backlog, so
+ * a SYN dropped there is retransmitted 1 s later, as a full accept queue's is, with no TCP
+ * counter to say why. `squeezed`: the times a CPU's packet work ran out of budget with packets left.
+ */
+export const SOFTNET_COUNTERS = ["backlogDrops", "squeezed"] as const;
+
+export type TcpCounters = Record<keyof typeof TCP_COUNTERS | typeof SOFTNET_COUNTERS[number], number>;
+
+/** Columns 2 and 3 of /proc/net/softnet_stat (hexadecimal, a row a CPU), summed. */
+export function parseSoftnet(text: string): { backlogDrops: number; squeezed: number } {
+  let backlogDrops = 0;
+  let squeezed = 0;
+  for (const line of text.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 3) continue;
+    backlogDrops += parseInt(f[1], 16) || 0;
+    squeezed += parseInt(f[2], 16) || 0;
+  }
+  return { backlogDrops, squeezed };
+}
 
 /**
  * `/proc/net/netstat` and `/proc/net/snmp` hold pairs of lines: "Prefix: name name …" then
@@ -40,15 +61,20 @@ export function parseProcNet(text: string): Map<string, number> {
 }
 
 /** The counters now; a counter this kernel does not have reads 0. */
-export function readTcpCounters(texts = [read("/proc/net/netstat"), read("/proc/net/snmp")]): TcpCounters {
+export function readTcpCounters(
+  texts = [read("/proc/net/netstat"), read("/proc/net/snmp")],
+  softnet = read("/proc/net/softnet_stat"),
+): TcpCounters {
   const all = new Map(texts.flatMap((t) => [...parseProcNet(t)]));
-  const picked = {} as TcpCounters;
+  const picked = { ...parseSoftnet(softnet) } as TcpCounters;
   for (const [name, key] of Object.entries(TCP_COUNTERS)) picked[name as keyof TcpCounters] = all.get(key) ?? 0;
   return picked;
 }
 
 export function tcpCountersSince(before: TcpCounters, after: TcpCounters = readTcpCounters()): TcpCounters {
   const delta = {} as TcpCounters;
-  for (const name of Object.keys(TCP_COUNTERS) as (keyof TcpCounters)[]) delta[name] = after[name] - before[name];
+  for (const name of [...Object.keys(TCP_COUNTERS), ...SOFTNET_COUNTERS] as (keyof TcpCounters)[]) {
+    delta[name] = after[name] - before[name];
+  }
   return delta;
 }

@@ -14,6 +14,11 @@ const SNMP = `Tcp: RtoAlgorithm RtoMin AttemptFails EstabResets OutRsts
 Tcp: 1 200 41 9 5120
 `;
 
+/** Two CPUs' rows of /proc/net/softnet_stat: processed, dropped, time squeezed, … in hex. */
+const SOFTNET = `17037dff 00006efa 00000048 00000000 00000000 00000000 00000000 00000000 00000000
+16af7c67 00009acd 00000049 00000000 00000000 00000000 00000000 00000000 00000000
+`;
+
 describe("the kernel's TCP counters", () => {
   it("reads each value under its own prefix and name", () => {
     const values = parseProcNet(NETSTAT);
@@ -23,7 +28,9 @@ describe("the kernel's TCP counters", () => {
   });
 
   it("picks the counters that explain slow handshakes, 0 for one the kernel lacks", () => {
-    assert.deepEqual(readTcpCounters([NETSTAT, SNMP]), {
+    assert.deepEqual(readTcpCounters([NETSTAT, SNMP], SOFTNET), {
+      backlogDrops: 0x6efa + 0x9acd,
+      squeezed: 0x48 + 0x49,
       listenOverflows: 346384,
       listenDrops: 346390,
       synCookiesSent: 12,
@@ -32,7 +39,8 @@ describe("the kernel's TCP counters", () => {
       resetsSent: 5120,
       attemptFails: 41,
     });
-    assert.equal(readTcpCounters([SNMP]).listenOverflows, 0);
+    assert.equal(readTcpCounters([SNMP], "").listenOverflows, 0);
+    assert.equal(readTcpCounters([SNMP], "").backlogDrops, 0);
   });
 
   it("gives what happened between two readings", () => {
