@@ -10,7 +10,14 @@ import type { FiguresBody, JoinAnswer, ProgressAnswer, RunView } from "../src/ru
 export const REPORT_EVERY_MS = 2_000;
 /** While waiting: well inside the server's 10 s before it takes a silent waiter for gone. */
 const POLL_EVERY_MS = 250;
+/** Joining and waiting: a server that does not answer in this long is not there. */
 const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Reports while the load runs wait longer: a report that gives up drops its kept-alive
+ * connection, and the next must queue for accept behind the load (BENCHMARKS.md, "Many hosts").
+ * One report at a time, and the server takes a client for lost only after 90 s without one.
+ */
+const REPORT_TIMEOUT_MS = 60_000;
 const RESULT_TRIES = 5;
 
 export class RunLinkError extends Error {}
@@ -40,7 +47,7 @@ export async function joinRun(
   say: (line: string) => void,
 ): Promise<RunLink> {
   const url = `${base}/runs/${run.name}`;
-  const call = async <T>(path: string, body: unknown): Promise<T> => {
+  const call = async <T>(path: string, body: unknown, ms = REQUEST_TIMEOUT_MS): Promise<T> => {
     let res: Response;
     try {
       res = await fetch(`${url}${path}`, {
@@ -50,7 +57,7 @@ export async function joinRun(
           ...(run.token ? { authorization: `Bearer ${run.token}` } : {}),
         },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(ms),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
@@ -106,7 +113,7 @@ export async function joinRun(
         if (busy) return;
         busy = true;
         try {
-          await call(`/clients/${id}/progress`, { figures: figures() });
+          await call(`/clients/${id}/progress`, { figures: figures() }, REPORT_TIMEOUT_MS);
           complained = false;
         } catch (err) {
           if (!complained) say(`cannot report to run ${run.name} (will keep trying): ${(err as Error).message}`);
@@ -120,7 +127,7 @@ export async function joinRun(
     async finish(figures) {
       for (let attempt = 1;; attempt++) {
         try {
-          return await call<RunView>(`/clients/${id}/result`, figures);
+          return await call<RunView>(`/clients/${id}/result`, figures, REPORT_TIMEOUT_MS);
         } catch (err) {
           if ((err as { status?: number }).status !== undefined || attempt === RESULT_TRIES) {
             say(`could not send the result to run ${run.name}: ${(err as Error).message}`);

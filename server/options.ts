@@ -28,6 +28,8 @@ export interface ServerOptions {
   tls?: { cert: string; key: string };
   /** Joins and reports of runs (`/runs`) need `Authorization: Bearer` this. */
   runToken?: string;
+  /** Seconds without a report after which a run's client is taken for lost. */
+  runLostAfter: number;
 }
 
 export const SERVER_USAGE = `usage: c512k server [options]
@@ -49,6 +51,7 @@ export const SERVER_USAGE = `usage: c512k server [options]
   --tls-key FILE     PEM private key for --tls-cert
   --run-token T      joins and reports of runs (/runs) must carry "Authorization: Bearer T"
                      (env C512K_RUN_TOKEN; default: anyone may join)
+  --run-lost-after S a run's client silent this long is taken for lost (default 90)
   -h, --help         show this help`;
 
 export class UsageError extends Error {}
@@ -103,6 +106,7 @@ export function parseServerOptions(args: string[]): ServerOptions | null {
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
         "run-token": { type: "string" },
+        "run-lost-after": { type: "string", default: "90" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -127,6 +131,7 @@ export function parseServerOptions(args: string[]): ServerOptions | null {
     shutdownTimeout: integer("--shutdown-timeout", v["shutdown-timeout"], 1, 3_600),
     tls: tlsFiles(v["tls-cert"], v["tls-key"]),
     runToken: runToken(v["run-token"] ?? process.env.C512K_RUN_TOKEN),
+    runLostAfter: integer("--run-lost-after", v["run-lost-after"], 5, 86_400),
   };
 }
 

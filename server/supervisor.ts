@@ -16,7 +16,7 @@ import { Totals } from "./totals.ts";
 import { createMetrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { cpuSeconds } from "../system/proc.ts";
 import { toFrame } from "./dashboard/frame.ts";
-import { RunRegistry } from "../src/runs/run-registry.ts";
+import { RUN_TIMINGS, RunRegistry } from "../src/runs/run-registry.ts";
 import { runsRoutes } from "../src/runs/runs-routes.ts";
 import { dashboardPage } from "./dashboard/page-html.ts";
 import { dashboardAssets } from "./dashboard-bundle.ts";
@@ -64,7 +64,7 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   const totals = () => counts.snapshot(slots.map((s) => ({ id: s.id, pid: s.proc.pid, restarts: s.restarts })));
 
   const metrics = createMetrics({ totals, cpuSeconds }, adapter.runtime.name);
-  const runs = new RunRegistry();
+  const runs = new RunRegistry(Date.now, { ...RUN_TIMINGS, lostAfterMs: options.runLostAfter * 1000 });
   const title = `c512k: ${adapter.runtime.name} ${adapter.runtime.version}, ${options.workers} workers`;
   const controlApp = new Hono()
     .route("/runs", runsRoutes(runs, options.runToken))

@@ -101,7 +101,7 @@ describe("fleet: simulated hosts", { skip: noHosts ?? false }, () => {
 
 describe("runs: faults", () => {
   it("shows a client killed mid-run as lost, with what it last reported, and the run still ends", async () => {
-    const server = await startServer("node");
+    const server = await startServer("node", ["--run-lost-after", "20"]);
     try {
       const doomed = start(client(server.url, "--run", "lossy", "--hosts", "2", "--client-id", "doomed"));
       const survivor = run(client(server.url, "--duration", "6", "--run", "lossy", "--hosts", "2"), { ms: 90_000 });
@@ -116,7 +116,7 @@ describe("runs: faults", () => {
       }
       doomed.proc.kill("SIGKILL");
       assert.equal((await survivor).code, 0);
-      // The server takes a client for lost after 30 s without a word.
+      // The server takes a client for lost after --run-lost-after (20 s) without a word.
       for (
         const deadline = Date.now() + 45_000;
         view.state !== "done" && Date.now() < deadline;
