@@ -1,5 +1,5 @@
 /** Readings from Linux /proc for the experiment: kernel memory, TCP sockets, and per-process CPU and RSS. */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** Clock ticks per second for /proc/PID/stat times: 100 on every Linux build that matters. */
 const CLK_TCK = 100;
@@ -63,6 +63,21 @@ export function schedPolicy(pid: number): string | null {
 export function openFileCount(pid: number): number {
   try {
     return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** A process's open sockets (its fds that link to socket:[…]); one readlink a file, so not for every poll. */
+export function socketCount(pid: number): number {
+  try {
+    let n = 0;
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:")) n++;
+      } catch { /* closed meanwhile */ }
+    }
+    return n;
   } catch {
     return 0;
   }

@@ -92,7 +92,7 @@ describe("npm run compare", () => {
       assert.ok(s.acceptRate > 0 && s.cpuSecondsPer10kAccepts > 0 && s.startupMs > 0, at("rates > 0"));
       // From a ramp of their own, on a fresh server with no GC asked for.
       const { accepted, seconds, cpuSeconds } = s.speedRamp;
-      // Counted from the server's open files, which a file of its own can shift by one.
+      // Counted from the server's sockets (tools/compare/server.ts, watchRamp).
       assert.ok(accepted >= CONNECTIONS - 1 && accepted <= CONNECTIONS, at(`the speed ramp opened ${accepted}`));
       assert.equal(s.acceptRate, Math.round(accepted / seconds), at("accept rate from the speed ramp"));
       assert.equal(
