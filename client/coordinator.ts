@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import type { ClientReport } from "./report.ts";
 import type { ClientOptions } from "./options.ts";
 import { widen } from "./recorder.ts";
-import { decodeHistogram, encodeHistogram, histogram, summarize } from "../src/histograms.ts";
+import { decodeHistogram, encodeHistogram, type Histogram, histogram, summarize } from "../src/histograms.ts";
 import type { HistogramsBody } from "../src/runs/run-shapes.ts";
 import type { SocketChoice } from "./socket.ts";
 import { overallRamp } from "./ramp-gate.ts";
@@ -84,9 +84,7 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
   });
 
   const done = Promise.all(children.map((c) => c.exited)).then((exits) => {
-    const rtt = histogram();
-    const rttSteady = histogram();
-    const connect = histogram();
+    const { rtt, rttSteady, connect } = mergeHistograms(results);
     const merged: Omit<ClientReport, "runtime" | "websocket" | "scenario" | "target" | "seconds"> = {
       opened: 0,
       failed: 0,
@@ -127,9 +125,6 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       add(merged.drops, r.drops);
       add(merged.retries, r.retries);
       merged.mismatchSamples.push(...r.mismatchSamples.slice(0, 5 - merged.mismatchSamples.length));
-      rtt.add(decodeHistogram(result.rtt));
-      rttSteady.add(decodeHistogram(result.rttSteady));
-      connect.add(decodeHistogram(result.connect));
     });
     const ramps = results.filter((r) => r !== undefined).map((r) => r.report.ramp);
     merged.ramp = {
@@ -138,9 +133,6 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       // The workers pause side by side: the longest is the ramp's.
       pausedSeconds: Math.max(0, ...ramps.map((r) => r.pausedSeconds)),
     };
-    merged.rtt = summarize(rtt);
-    merged.rttSteady = summarize(rttSteady);
-    merged.connect = summarize(connect);
     return merged;
   });
 
@@ -172,12 +164,7 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
     done,
     histograms: () => {
       // The workers' last histograms (in their progress, or their results once done), merged.
-      const merged = { rtt: histogram(), rttSteady: histogram(), connect: histogram() };
-      shares.forEach((_, i) => {
-        const h = results[i] ?? latestHistograms[i];
-        if (!h) return;
-        for (const key of ["rtt", "rttSteady", "connect"] as const) merged[key].add(decodeHistogram(h[key]));
-      });
+      const merged = mergeHistograms(shares.map((_, i) => results[i] ?? latestHistograms[i]));
       return {
         rtt: encodeHistogram(merged.rtt),
         rttSteady: encodeHistogram(merged.rttSteady),
@@ -188,4 +175,13 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       for (const { child } of children) child.kill(force ? "SIGKILL" : "SIGINT");
     },
   };
+}
+
+/** The three histograms of each source that has them, decoded and added up. */
+function mergeHistograms(sources: (HistogramsBody | undefined)[]): Record<keyof HistogramsBody, Histogram> {
+  const merged = { rtt: histogram(), rttSteady: histogram(), connect: histogram() };
+  for (const h of sources) {
+    if (h) { for (const key of ["rtt", "rttSteady", "connect"] as const) merged[key].add(decodeHistogram(h[key])); }
+  }
+  return merged;
 }

@@ -16,7 +16,6 @@ import { formatSummary } from "./summary.ts";
 import { joinRun, type RunLink, RunLinkError } from "./run-link.ts";
 import { formatRun } from "./run-summary.ts";
 import type { FiguresBody, HistogramsBody } from "../src/runs/run-shapes.ts";
-import { encodeHistogram } from "../src/histograms.ts";
 import {
   CLIENT_WORKER_ENV,
   PROGRESS_EVERY_MS,
@@ -95,12 +94,7 @@ if (assignment !== undefined) {
     target: share.connections,
     seconds: 0,
   });
-  const result: WorkerResult = {
-    report,
-    rtt: encodeHistogram(done.rtt),
-    rttSteady: encodeHistogram(done.rttSteady),
-    connect: encodeHistogram(done.connectTime),
-  };
+  const result: WorkerResult = { report, ...done.encodedHistograms() };
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
   process.exit(0);
 }
@@ -198,20 +192,9 @@ const report: ClientReport = {
   seconds: Math.round((performance.now() - startedAt) / 100) / 10,
 };
 const color = useColor();
-const { opened, failed, peakOpen, sent, answered, mismatched, unanswered, failures } = report;
+// At the end every socket is closed, and what went unanswered is known.
 const run = link
-  ? await link.finish({
-    open: 0,
-    opened,
-    failed,
-    peakOpen,
-    sent,
-    answered,
-    mismatched,
-    unanswered,
-    failures,
-    histograms: histograms(),
-  })
+  ? await link.finish({ ...runFigures({ ...report, open: 0 }, histograms()), unanswered: report.unanswered })
   : null;
 if (options.json) console.log(JSON.stringify(link ? { ...report, run } : report));
 else {
@@ -223,7 +206,10 @@ else {
 process.exit(reportIsClean(report) ? 0 : 1);
 
 /** A client's figures as a run's progress: what is unanswered is known only at the end. */
-function runFigures(f: ProgressFigures, h: HistogramsBody): FiguresBody {
+function runFigures(
+  f: Pick<ProgressFigures, "open" | "opened" | "failed" | "peakOpen" | "sent" | "answered" | "mismatched" | "failures">,
+  h: HistogramsBody,
+): FiguresBody {
   const { open, opened, failed, peakOpen, sent, answered, mismatched, failures } = f;
   return { open, opened, failed, peakOpen, sent, answered, mismatched, unanswered: 0, failures, histograms: h };
 }

@@ -8,7 +8,8 @@
  * It runs twice: here, in the host's namespace, it makes the network and starts itself again on
  * the server's host, where the server's loopback (its control port) and 198.18.0.1 are both near.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
+import { type Child, start, stopChild, waitFor } from "../../system/child-process.ts";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { createInterface } from "node:readline";
@@ -117,7 +118,7 @@ async function outside(o: FleetOptions): Promise<number> {
 /** On the server's host: the server, the clients, the run. */
 async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
   const runName = `fleet-${process.pid}`;
-  const children: ChildProcess[] = [];
+  const children: Child[] = [];
   const bunEnv = bunEnvSetting(o.bunEnv, [o.runtime, o.clientRuntime]);
   for (const s of [websocketSetting(undefined), bunEnv.setting]) log(describeSetting(s));
   const [lo, hi] = o.ports;
@@ -132,27 +133,22 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
   );
 
   const launch = (command: string[], name: string, quiet = false) => {
-    const child = spawn(command[0], command.slice(1), {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...bunEnv.env },
-    });
-    let out = "";
-    child.stdout!.on("data", (d) => (out += d));
-    createInterface({ input: child.stderr! }).on("line", (line) => {
-      out += `${line}\n`;
+    const child = start(command, { env: bunEnv.env });
+    createInterface({ input: child.proc.stderr! }).on("line", (line) => {
       if (!quiet || /fail|error|cannot|could not|died|holds/i.test(line)) console.error(`[${name}] ${line}`);
     });
     children.push(child);
-    return Object.assign(child, { output: () => out });
+    return child;
   };
+  const running = (c: Child) => c.proc.exitCode === null && c.proc.signalCode === null;
   let stopping = false;
-  const clientProcs: ChildProcess[] = [];
+  const clientProcs: Child[] = [];
   // Once each: a client takes a second SIGINT as "quit now", without its result.
   const stopClients = () => {
-    for (const c of clientProcs.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGINT");
+    for (const c of clientProcs.splice(0)) if (running(c)) c.proc.kill("SIGINT");
   };
   const stopAll = (signal: NodeJS.Signals) => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
+    for (const c of children) if (running(c)) c.proc.kill(signal);
   };
   // The first Ctrl-C ends the run early: the clients stop and report, the result is printed.
   const interrupt = (signal: NodeJS.Signals) => {
@@ -173,11 +169,10 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     ...bin,
     ...["serve", "--runtime", o.runtime, "--host", "0.0.0.0", ...portArgs, "--capacity", String(target)],
   ], "server");
-  const control = await waitFor(server.output, /control on (http:\/\/127\.0\.0\.1:\d+)\/stats/, server, 60_000);
-  if (!control) {
+  const control = await waitFor(server, /control on (http:\/\/127\.0\.0\.1:\d+)\/stats/, 60_000).catch((err) => {
     stopAll("SIGKILL");
-    fail(`the server did not start:\n${server.output()}`, 1);
-  }
+    fail(`the server did not start: ${(err as Error).message}`, 1);
+  });
   const controlUrl = control[1];
   const url = `http://${SERVER_ADDRESS}:${lo}`;
   log(`server on ${o.runtime} at ${url} (${server.output().match(/^(\d+ workers?)/m)?.[1] ?? "?"})`);
@@ -193,9 +188,11 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
   clientProcs.push(...clients);
   // The CPU of every process the run started on the hosts: the server's and the clients' trees.
   const oursCpu = () =>
-    [server, ...clients].flatMap((c) => (c.pid ? processTree(c.pid) : [])).reduce((s, pid) => s + cpuSeconds(pid), 0);
-  const exited = clients.map((c) => new Promise<void>((r) => c.once("exit", () => r())));
-  const allExited = Promise.all(exited);
+    [server, ...clients].flatMap((c) => (c.proc.pid ? processTree(c.proc.pid) : [])).reduce(
+      (s, pid) => s + cpuSeconds(pid),
+      0,
+    );
+  const allExited = Promise.all(clients.map((c) => c.exited));
   let clientsGone = false;
   allExited.then(() => (clientsGone = true));
 
@@ -274,7 +271,7 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
   }
   log("stopping the clients (each closes its sockets and sends its result)");
   stopClients();
-  const killer = setTimeout(() => clients.forEach((c) => c.kill("SIGKILL")), STOP_MS);
+  const killer = setTimeout(() => clients.forEach((c) => c.proc.kill("SIGKILL")), STOP_MS);
   await allExited;
   clearTimeout(killer);
   let end = await view();
@@ -282,12 +279,7 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     await new Promise((r) => setTimeout(r, 1_000));
     end = await view();
   }
-  server.kill("SIGTERM");
-  await Promise.race([
-    new Promise((r) => server.once("exit", r)),
-    new Promise((r) => setTimeout(r, 70_000)),
-  ]);
-  if (server.exitCode === null) server.kill("SIGKILL");
+  await stopChild(server, "SIGTERM", 70_000);
   if (!end) fail(`no run ${runName} at the server; its output:\n${server.output()}`, 1);
 
   if (o.json) {
@@ -338,20 +330,4 @@ function holdCpu(a: HoldReading, b: HoldReading): HoldCpu | null {
     softirqPercent: busy > 0 ? round((100 * (b.machine.softirq - a.machine.softirq)) / busy) : 0,
     machineBusyPercent: round((100 * busy) / Math.max(1, b.machine.total - a.machine.total)),
   };
-}
-
-/** Polls `output` for `pattern` until `ms`, or until `child` exits. */
-async function waitFor(
-  output: () => string,
-  pattern: RegExp,
-  child: ChildProcess,
-  ms: number,
-): Promise<RegExpMatchArray | null> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline;) {
-    const m = output().match(pattern);
-    if (m) return m;
-    if (child.exitCode !== null || child.signalCode !== null) return null;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return null;
 }
