@@ -131,6 +131,7 @@ export const adapter: Adapter = {
     const child = worker.process;
     return {
       pid: child.pid!,
+      stdin: child.stdin!,
       stdout: child.stdout!,
       stderr: child.stderr!,
       exited: new Promise((resolve) => worker.once("exit", (code, signal) => resolve(signal ?? code))),

@@ -1,7 +1,7 @@
 /** The one shape every runtime adapter exports, so the start-up code never names a runtime. */
 import type { Context, Hono } from "hono";
 import process from "node:process";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { RuntimeInfo } from "../src/stats.ts";
 
@@ -26,6 +26,8 @@ export interface ServeOptions {
 /** One worker process, as the supervisor sees it. */
 export interface WorkerProcess {
   pid: number;
+  /** Where the supervisor pushes the totals (server/totals-push.ts). */
+  stdin: Writable;
   stdout: Readable;
   stderr: Readable;
   /** Resolves with the exit code, or the signal's name. */

@@ -18,10 +18,11 @@ export function spawnSelf(
   const args = [...script, ...worker, ...runtimeArgs, process.argv[1], ...process.argv.slice(2)];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
   return {
     pid: child.pid!,
+    stdin: child.stdin!,
     stdout: child.stdout!,
     stderr: child.stderr!,
     exited: new Promise((resolve) => child.once("exit", (code, signal) => resolve(signal ?? code ?? 0))),

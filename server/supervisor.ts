@@ -13,6 +13,7 @@ import { freePort } from "./free-port.ts";
 import { whenOrphaned } from "../system/orphan.ts";
 import { bundleScenario } from "./scenario-bundle.ts";
 import { Totals } from "./totals.ts";
+import { pushTotals } from "./totals-push.ts";
 import { createMetrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { cpuSeconds } from "../system/proc.ts";
 import { toFrame } from "./dashboard/frame.ts";
@@ -98,6 +99,8 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   /** Reads slot `s`'s current process (its stats lines, its log) and restarts it when it dies. */
   const watch = (s: Slot): Slot => {
     const proc = s.proc;
+    // A dead worker's stdin is a broken pipe: its death is handled below, not as an error here.
+    proc.stdin.on("error", () => {});
     createInterface({ input: proc.stdout }).on("line", (line) => {
       if (counts.take(s.id, line)) return;
       if (line.startsWith("listening on ")) s.listening = true;
@@ -127,6 +130,7 @@ export async function supervise(adapter: Adapter, options: ServerOptions): Promi
   for (let id = 0; id < options.workers; id++) {
     slots.push(watch({ id, proc: spawnWorker(id), restarts: 0, deaths: [], listening: false }));
   }
+  pushTotals(totals, () => slots.map((s) => s.proc.stdin));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!slots.every((s) => s.listening)) {
     if (Date.now() > deadline) fail(`workers did not start within ${START_TIMEOUT_MS / 1000} s`, 1);

@@ -10,6 +10,7 @@ import { bundleScenario } from "./scenario-bundle.ts";
 import { scenarioSource } from "../src/scenario-source.ts";
 import { reportCounters } from "./totals.ts";
 import { supervisorLink } from "./supervisor-link.ts";
+import { pushedTotals } from "./totals-push.ts";
 import { CONTROL_ENV, MEMORY_PREFIX, PORTS_ENV, SCENARIO_ENV } from "./worker-link.ts";
 
 /** Shutdown closes a batch of sockets per tick: fine enough to pace, coarse enough to be cheap. */
@@ -26,7 +27,7 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
     scenario,
     runtime: adapter.runtime,
     maxPayload: options.maxPayload,
-    supervisor: supervisorLink(control),
+    supervisor: supervisorLink(control, pushedTotals()),
     peerAddress: adapter.peerAddress,
   });
 

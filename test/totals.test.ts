@@ -1,8 +1,12 @@
-/** The counters' way from workers to /stats (server/totals.ts): lines in, totals out. */
+/** The counters' way from workers to /stats (server/totals.ts) and the totals' way back (server/totals-push.ts). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { StatsSnapshot } from "../src/stats.ts";
 import { Totals } from "../server/totals.ts";
+import { pushedTotals, pushTotals } from "../server/totals-push.ts";
+import { loopDelay } from "../server/loop-delay.ts";
+import { once } from "node:events";
+import { PassThrough } from "node:stream";
 
 const base = () => ({ runtime: "node", version: "0", pid: 1, uptimeSeconds: 0 });
 
@@ -73,5 +77,59 @@ describe("totals", () => {
     totals.died(0);
     const after = totals.snapshot(slots);
     assert.deepEqual([after.workers[0].ageMs, after.staleMs], [null, 2_600]);
+  });
+});
+
+describe("totals pushed to the workers", () => {
+  it("a worker answers with the last totals pushed, their staleMs grown by their age; none before the first", async () => {
+    const stdin = new PassThrough();
+    let now = 1_000;
+    const pushed = pushedTotals(stdin, () => now);
+    assert.equal(pushed.totals(), null);
+    const pusher = pushTotals(() => ({ connections: { open: 7 }, staleMs: 300 }), () => [stdin], 10);
+    try {
+      await once(stdin, "data");
+      await new Promise((r) => setImmediate(r));
+      now += 1_500;
+      assert.deepEqual(pushed.totals(), { connections: { open: 7 }, staleMs: 1_800 });
+    } finally {
+      pusher.stop();
+    }
+  });
+
+  it("skips a worker that does not read, instead of growing the supervisor's memory", async () => {
+    const unread = new PassThrough({ highWaterMark: 1 });
+    const read = new PassThrough();
+    const big = { pad: "x".repeat(100_000), staleMs: 0 };
+    const pusher = pushTotals(() => big, () => [unread, read], 10);
+    try {
+      for (let i = 0; i < 4; i++) await once(read, "data");
+    } finally {
+      pusher.stop();
+    }
+    // Written while under 256 KiB unread: three lines of 100,023 bytes; the fourth was skipped.
+    assert.equal(unread.writableLength, 3 * (JSON.stringify(big).length + 1));
+  });
+});
+
+describe("a worker's loop running late", () => {
+  const ticks = (n: number) => new Promise((r) => setTimeout(r, n * 100 + 50));
+
+  it("is noted when a tick fires 200 ms past its time, and forgotten 3 s later", async () => {
+    let now = 0;
+    const loop = loopDelay(() => now);
+    try {
+      await ticks(2);
+      assert.equal(loop.late(), false);
+      now += 1_000; // the next tick comes 900 ms late
+      await ticks(1);
+      assert.equal(loop.late(), true);
+      now += 2_900;
+      assert.equal(loop.late(), true);
+      now += 101;
+      assert.equal(loop.late(), false);
+    } finally {
+      loop.stop();
+    }
   });
 });
