@@ -20,13 +20,30 @@ const RUNS_TIMEOUT_MS = 50_000;
 const TOTALS_TIMEOUT_MS = 300;
 const FIRST_TOTALS_TIMEOUT_MS = 2_000;
 
-export function supervisorLink(controlUrl: string, pushed: PushedTotals): SupervisorLink {
+/** What a worker needs of the totals: how old they are, and when the supervisor took them. */
+type Totals = { staleMs: number; uptimeSeconds: number };
+
+export function supervisorLink(
+  controlUrl: string,
+  pushed: PushedTotals,
+  loop: { late(): boolean } = loopDelay(),
+): SupervisorLink {
   const get = async (path: string, ms = TIMEOUT_MS) => {
     const res = await fetch(`${controlUrl}${path}`, { signal: AbortSignal.timeout(ms) });
     if (!res.ok) throw new Error(`supervisor answered ${res.status}: ${(await res.text()).trim()}`);
     return res;
   };
-  const loop = loopDelay();
+  let fetched: { s: Totals; at: number } | null = null;
+  /**
+   * The newer of the last fetched and the last pushed, by the supervisor's own clock: answering
+   * with whichever came last could send the totals backwards, a fetch's then an older push's.
+   */
+  const newest = (): Totals | null => {
+    const p = pushed.totals() as Totals | null;
+    if (!fetched) return p;
+    if (p && p.uptimeSeconds >= fetched.s.uptimeSeconds) return p;
+    return { ...fetched.s, staleMs: fetched.s.staleMs + Date.now() - fetched.at };
+  };
   const kept = new Map<string, Promise<string>>();
   const once = (path: string) => {
     let text = kept.get(path);
@@ -40,16 +57,17 @@ export function supervisorLink(controlUrl: string, pushed: PushedTotals): Superv
   return {
     totals: async () => {
       // A supervisor starved past the timeout (a CPU quota did it) is no reason to fail /stats:
-      // the totals it last pushed say what is known and how old it is. A worker whose loop runs
-      // late answers with them at once: a request of its own would cost it more of its slow
+      // the newest totals known here say what is known and how old it is. A worker whose loop
+      // runs late answers with them at once: a request of its own would cost it more of its slow
       // turns (a public /stats took 5.7 s, against 2.0 s without it, at half a CPU).
-      const last = pushed.totals();
-      if (last && loop.late()) return last;
-      const known = last !== null;
+      const known = newest();
+      if (known && loop.late()) return known;
       try {
-        return await (await get("/stats", known ? TOTALS_TIMEOUT_MS : FIRST_TOTALS_TIMEOUT_MS)).json();
+        const s = await (await get("/stats", known ? TOTALS_TIMEOUT_MS : FIRST_TOTALS_TIMEOUT_MS)).json() as Totals;
+        fetched = { s, at: Date.now() };
+        return s;
       } catch (err) {
-        const last = pushed.totals();
+        const last = newest();
         if (!last) throw err;
         return last;
       }

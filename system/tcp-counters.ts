@@ -14,6 +14,11 @@ export const TCP_COUNTERS = {
   synCookiesSent: "TcpExt:SyncookiesSent",
   /** SYNs and SYN-ACKs sent again: each one is a handshake that waited 1 s or more. */
   synRetransmits: "TcpExt:TCPSynRetrans",
+  /**
+   * Segments sent again, SYNs included: on loopback each is a packet dropped on the way (a full
+   * input backlog), and a data segment's costs its message at least the 200 ms minimum timeout.
+   */
+  retransmits: "Tcp:RetransSegs",
   /** Connections reset with unread data, or while closing. */
   abortOnData: "TcpExt:TCPAbortOnData",
   /** Resets sent and connection attempts that failed (Tcp: in /proc/net/snmp). */

@@ -178,7 +178,8 @@ export function conformance(choice: RuntimeChoice): void {
         // Every count this test waits for: a report can carry the closes before the oversized one.
         (x) =>
           x.connections.open === 0 && x.connections.closed - before.connections.closed >= 2 &&
-          x.oversized - before.oversized >= (runtime === "bun" ? 0 : 1),
+          x.oversized - before.oversized >= (runtime === "bun" ? 0 : 1) &&
+          ["426", "400"].every((status) => (x.refused[status] ?? 0) > (before.refused[status] ?? 0)),
       ) as ClusterStatsSnapshot;
       const grew = (a: Record<string, number>, b: Record<string, number>, key: string) => (a[key] ?? 0) - (b[key] ?? 0);
       assert.equal(grew(after.refused, before.refused, "426"), 1);

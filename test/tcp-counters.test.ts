@@ -10,8 +10,8 @@ TcpExt: 12 3 346384 346390 1732153 12532
 IpExt: InNoRoutes InTruncatedPkts
 IpExt: 0 7
 `;
-const SNMP = `Tcp: RtoAlgorithm RtoMin AttemptFails EstabResets OutRsts
-Tcp: 1 200 41 9 5120
+const SNMP = `Tcp: RtoAlgorithm RtoMin AttemptFails EstabResets RetransSegs OutRsts
+Tcp: 1 200 41 9 77 5120
 `;
 
 /** Two CPUs' rows of /proc/net/softnet_stat: processed, dropped, time squeezed, … in hex. */
@@ -36,6 +36,7 @@ describe("the kernel's TCP counters", () => {
       synCookiesSent: 12,
       synRetransmits: 1732153,
       abortOnData: 12532,
+      retransmits: 77,
       resetsSent: 5120,
       attemptFails: 41,
     });

@@ -5,6 +5,9 @@ import type { StatsSnapshot } from "../src/stats.ts";
 import { Totals } from "../server/totals.ts";
 import { pushedTotals, pushTotals } from "../server/totals-push.ts";
 import { loopDelay } from "../server/loop-delay.ts";
+import { supervisorLink } from "../server/supervisor-link.ts";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { PassThrough } from "node:stream";
 
@@ -130,6 +133,35 @@ describe("a worker's loop running late", () => {
       assert.equal(loop.late(), false);
     } finally {
       loop.stop();
+    }
+  });
+});
+
+describe("a worker's /stats", () => {
+  it("answers the newest totals it knows, fetched or pushed, never going back", async () => {
+    let answer: { uptimeSeconds: number; staleMs: number } | null = { uptimeSeconds: 10, staleMs: 0 };
+    const supervisor = createServer((_req, res) => {
+      res.writeHead(answer ? 200 : 500, { "content-type": "application/json" }).end(JSON.stringify(answer ?? {}));
+    });
+    await new Promise<void>((r) => supervisor.listen(0, "127.0.0.1", r));
+    let push: { uptimeSeconds: number; staleMs: number } | null = { uptimeSeconds: 9, staleMs: 0 };
+    let late = false;
+    const link = supervisorLink(
+      `http://127.0.0.1:${(supervisor.address() as AddressInfo).port}`,
+      { totals: () => push },
+      { late: () => late },
+    );
+    try {
+      const uptime = async () => ((await link.totals()) as { uptimeSeconds: number }).uptimeSeconds;
+      assert.equal(await uptime(), 10); // fetched: the freshest
+      answer = null; // the supervisor fails: the fetched 10 is newer than the pushed 9
+      assert.equal(await uptime(), 10);
+      late = true; // a late loop does not ask, and still does not go back
+      assert.equal(await uptime(), 10);
+      push = { uptimeSeconds: 11, staleMs: 0 };
+      assert.equal(await uptime(), 11);
+    } finally {
+      supervisor.close();
     }
   });
 });
