@@ -31,6 +31,7 @@ import {
 import { bunEnvSetting, describeSetting, websocketSetting } from "../best-settings.ts";
 import { FLEET_USAGE, type FleetOptions, parseFleetOptions, UsageError } from "./options.ts";
 import { portCap } from "./port-cap.ts";
+import { RampEnd } from "./ramp-end.ts";
 import { forwardTcpToUnix, forwardUnixToTcp } from "./forward.ts";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -205,11 +206,10 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     }
   };
 
-  // Ramp: until every socket opened or failed, or the count stops growing, or the clients end.
+  // Ramp: until every socket opened or failed, the count stops growing or creeps, or the clients end.
   const started = performance.now();
+  const rampEnd = new RampEnd(target, o.stall);
   let last: RunView | null = null;
-  let best = 0;
-  let bestAt = performance.now();
   let loggedAt = 0;
   let why = "";
   while (!stopping) {
@@ -217,10 +217,6 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     last = (await view()) ?? last;
     const t = last?.total;
     const now = performance.now();
-    if (t && t.open > best) {
-      best = t.open;
-      bestAt = now;
-    }
     if (t && now - loggedAt >= LOG_EVERY_MS) {
       loggedAt = now;
       log(
@@ -232,12 +228,11 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
       why = "the clients ended";
       break;
     }
-    if (last?.state === "running" && t && t.opened + t.failed >= target) {
-      why = `every socket opened or failed in ${((now - started) / 1000).toFixed(1)} s`;
-      break;
-    }
-    if (best > 0 && now - bestAt > o.stall * 1000) {
-      why = `the open count stayed at ${best} for ${o.stall} s (--stall)`;
+    const over = last?.state === "running" && t
+      ? rampEnd.observe({ at: now, open: t.open, opened: t.opened, failed: t.failed })
+      : null;
+    if (over) {
+      why = `${over}, at ${((now - started) / 1000).toFixed(1)} s`;
       break;
     }
   }

@@ -17,7 +17,8 @@ server (client --run), which merges them. Root only. Everything is removed at th
   --port-range LO-HI   each client host's net.ipv4.ip_local_port_range (default: the host's)
   --rate N             sockets opened per second, all hosts together (default 20000)
   --max-pending N      handshakes in flight, all hosts together (default 2000)
-  --stall S            end the ramp when the open count has not grown for S seconds (default 120)
+  --stall S            end the ramp when the open count has not grown for S seconds (default 120);
+                       a ramp that creeps (30 s under 1/64 of its best rate) ends too
   --bun-env tuned|plain  Bun GC variables for the processes it starts (default tuned)
   --json               print the run (GET /runs/NAME) with hosts and serverAddress as JSON
   -h, --help           show this help`;
