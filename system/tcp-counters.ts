@@ -19,6 +19,8 @@ export const TCP_COUNTERS = {
    * input backlog), and a data segment's costs its message at least the 200 ms minimum timeout.
    */
   retransmits: "Tcp:RetransSegs",
+  /** Packets for a socket its owner held locked, dropped because its backlog was full. */
+  socketBacklogDrops: "TcpExt:TCPBacklogDrop",
   /** Connections reset with unread data, or while closing. */
   abortOnData: "TcpExt:TCPAbortOnData",
   /** Resets sent and connection attempts that failed (Tcp: in /proc/net/snmp). */

@@ -5,8 +5,8 @@ import { describe, it } from "node:test";
 import { readFileSync } from "node:fs";
 import { parseProcNet, readTcpCounters, TCP_COUNTERS, tcpCountersSince } from "../system/tcp-counters.ts";
 
-const NETSTAT = `TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPSynRetrans TCPAbortOnData
-TcpExt: 12 3 346384 346390 1732153 12532
+const NETSTAT = `TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPSynRetrans TCPAbortOnData TCPBacklogDrop
+TcpExt: 12 3 346384 346390 1732153 12532 4
 IpExt: InNoRoutes InTruncatedPkts
 IpExt: 0 7
 `;
@@ -37,6 +37,7 @@ describe("the kernel's TCP counters", () => {
       synRetransmits: 1732153,
       abortOnData: 12532,
       retransmits: 77,
+      socketBacklogDrops: 4,
       resetsSent: 5120,
       attemptFails: 41,
     });

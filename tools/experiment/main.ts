@@ -41,6 +41,7 @@ import {
 } from "../best-settings.ts";
 import { stopProcess } from "../../system/stop-process.ts";
 import { readTcpCounters, tcpCountersSince } from "../../system/tcp-counters.ts";
+import { RampCreep } from "../ramp-creep.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const USAGE = `usage: npm run experiment -- [options]
@@ -374,6 +375,7 @@ const sample = async () => {
 let lastGrowth = performance.now();
 let rampEnd = 0;
 let stalled = false;
+const creep = new RampCreep();
 /** The client's word that the machine holds no more (client/ramp-log.ts): the ramp is over. */
 let held: { open: number; why: string } | null = null;
 for (;;) {
@@ -388,6 +390,13 @@ for (;;) {
     break;
   }
   if (interrupted || client.exitCode !== null || client.signalCode !== null) break;
+  // Creeping, the machine holds what it has: the ramp is over as if the client held it.
+  const crept = creep.observe(performance.now(), s.connections.open);
+  if (crept) {
+    held = { open: s.connections.open, why: crept };
+    log(`the ramp is over: ${crept}`);
+    break;
+  }
   if (performance.now() - lastGrowth > stallSeconds * 1000) {
     log(`no new socket for ${stallSeconds} s at ${s.connections.open} open: the ramp stalled`);
     stalled = true;

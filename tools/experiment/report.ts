@@ -285,7 +285,7 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
       "kernel TCP during the run",
       `accept queue full ${n(r.tcp.listenOverflows)}, SYN cookies ${n(r.tcp.synCookiesSent)}, ` +
       `SYN / SYN-ACK retransmits ${n(r.tcp.synRetransmits)}, all retransmits ${n(r.tcp.retransmits ?? 0)}, ` +
-      `resets sent ${n(r.tcp.resetsSent)}, ` +
+      `resets sent ${n(r.tcp.resetsSent)}, socket backlog full ${n(r.tcp.socketBacklogDrops ?? 0)}, ` +
       `input backlog full ${n(r.tcp.backlogDrops ?? 0)}`,
     ],
     ["limit that stopped it", r.limit ?? "none: the target was reached"],

@@ -1,13 +1,9 @@
 /**
  * When a fleet's ramp is over, from the run's totals polled at the server: every socket opened
- * or failed; the open count flat for --stall seconds; or the ramp creeping, growing over the last
- * CREEP_WINDOW_MS by less than HOLD_RATE_SHARE of its best rate over such a window. Each client's
- * gate (client/ramp-gate.ts) sees only its own queues: 16 hosts asked for a million crept past
- * 683,633 at ~200 sockets a second, then ~30, none of them pausing, until stopped by hand at 553 s.
+ * or failed; the open count flat for --stall seconds; or the ramp creeping (tools/ramp-creep.ts).
+ * Each client's gate sees only its own queues, so the fleet watches the whole.
  */
-import { HOLD_RATE_SHARE } from "../../client/ramp-gate.ts";
-
-export const CREEP_WINDOW_MS = 30_000;
+import { RampCreep } from "../ramp-creep.ts";
 
 export interface RampReading {
   /** Milliseconds, any monotonic clock. */
@@ -20,11 +16,9 @@ export interface RampReading {
 export class RampEnd {
   readonly #target: number;
   readonly #stallMs: number;
-  #readings: RampReading[] = [];
+  readonly #creep = new RampCreep();
   #best = 0;
   #bestAt = 0;
-  /** The best growth over one window, in sockets a second. */
-  #bestRate = 0;
 
   constructor(target: number, stallSeconds: number) {
     this.#target = target;
@@ -41,16 +35,6 @@ export class RampEnd {
     if (this.#best > 0 && r.at - this.#bestAt > this.#stallMs) {
       return `the open count stayed at ${this.#best} for ${this.#stallMs / 1000} s (--stall)`;
     }
-    this.#readings.push(r);
-    while (this.#readings.length > 1 && r.at - this.#readings[1].at >= CREEP_WINDOW_MS) this.#readings.shift();
-    const first = this.#readings[0];
-    if (r.at - first.at < CREEP_WINDOW_MS) return null;
-    const rate = ((r.open - first.open) * 1000) / (r.at - first.at);
-    this.#bestRate = Math.max(this.#bestRate, rate);
-    if (rate > 0 && rate < this.#bestRate * HOLD_RATE_SHARE) {
-      return `the ramp crept at ${rate.toFixed(0)} sockets/s over the last ${CREEP_WINDOW_MS / 1000} s, ` +
-        `under 1/${1 / HOLD_RATE_SHARE} of its best (${this.#bestRate.toFixed(0)}/s)`;
-    }
-    return null;
+    return this.#creep.observe(r.at, r.open);
   }
 }

@@ -1,7 +1,8 @@
-/** When `npm run fleet` calls its ramp over (tools/fleet/ramp-end.ts), from the run's totals. */
+/** When `npm run fleet` calls its ramp over (tools/fleet/ramp-end.ts, tools/ramp-creep.ts), from the run's totals. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CREEP_WINDOW_MS, RampEnd } from "../tools/fleet/ramp-end.ts";
+import { RampEnd } from "../tools/fleet/ramp-end.ts";
+import { CREEP_WINDOW_MS } from "../tools/ramp-creep.ts";
 
 /** Readings every second from `from` s at `perSecond` sockets a second, starting at `open`. */
 function feed(end: RampEnd, from: number, seconds: number, open: number, perSecond: number) {
