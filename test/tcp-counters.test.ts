@@ -5,7 +5,8 @@ import { describe, it } from "node:test";
 import { readFileSync } from "node:fs";
 import { parseProcNet, readTcpCounters, TCP_COUNTERS, tcpCountersSince } from "../system/tcp-counters.ts";
 
-const NETSTAT = `TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPSynRetrans TCPAbortOnData TCPBacklogDrop
+const NETSTAT =
+  `TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPSynRetrans TCPAbortOnData TCPBacklogDrop
 TcpExt: 12 3 346384 346390 1732153 12532 4
 IpExt: InNoRoutes InTruncatedPkts
 IpExt: 0 7
