@@ -378,6 +378,8 @@ let stalled = false;
 const creep = new RampCreep();
 /** The client's word that the machine holds no more (client/ramp-log.ts): the ramp is over. */
 let held: { open: number; why: string } | null = null;
+/** Set when the experiment, not the client, called the ramp over: it crept. */
+let crept: string | null = null;
 for (;;) {
   const s = await sample();
   const previous = samples[samples.length - 2];
@@ -391,7 +393,7 @@ for (;;) {
   }
   if (interrupted || client.exitCode !== null || client.signalCode !== null) break;
   // Creeping, the machine holds what it has: the ramp is over as if the client held it.
-  const crept = creep.observe(performance.now(), s.connections.open);
+  crept = creep.observe(performance.now(), s.connections.open);
   if (crept) {
     held = { open: s.connections.open, why: crept };
     log(`the ramp is over: ${crept}`);
@@ -507,7 +509,8 @@ const result: ExperimentReport = {
   connect: { p50: report?.connect.p50 ?? 0, p99: report?.connect.p99 ?? 0, max: report?.connect.max ?? 0 },
   holdSeconds: Math.round(holdWall),
   tcp,
-  ramp: report?.ramp ?? null,
+  // A ramp the experiment ended for creeping is held, whatever the client's gate last said.
+  ramp: report?.ramp && crept ? { ...report.ramp, state: "held", why: crept } : report?.ramp ?? null,
   limit: statsGaveOut
     ? `/stats stopped answering at ${peak} sockets (${statsGaveOut}); figures from its last answer`
     : interrupted && peak < connections
