@@ -7,7 +7,8 @@
  */
 import type { SupervisorLink } from "../src/app.ts";
 import { PEER_HEADER } from "../src/runs/runs-routes.ts";
-import type { PushedTotals } from "./totals-push.ts";
+import type { ClusterStatsSnapshot } from "../src/stats.ts";
+import { aged, type PushedTotals } from "./totals-push.ts";
 import { loopDelay } from "./loop-delay.ts";
 
 const TIMEOUT_MS = 10_000;
@@ -20,9 +21,6 @@ const RUNS_TIMEOUT_MS = 50_000;
 const TOTALS_TIMEOUT_MS = 300;
 const FIRST_TOTALS_TIMEOUT_MS = 2_000;
 
-/** What a worker needs of the totals: how old they are, and when the supervisor took them. */
-type Totals = { staleMs: number; uptimeSeconds: number };
-
 export function supervisorLink(
   controlUrl: string,
   pushed: PushedTotals,
@@ -33,16 +31,16 @@ export function supervisorLink(
     if (!res.ok) throw new Error(`supervisor answered ${res.status}: ${(await res.text()).trim()}`);
     return res;
   };
-  let fetched: { s: Totals; at: number } | null = null;
+  let fetched: { s: ClusterStatsSnapshot; at: number } | null = null;
   /**
    * The newer of the last fetched and the last pushed, by the supervisor's own clock: answering
    * with whichever came last could send the totals backwards, a fetch's then an older push's.
    */
-  const newest = (): Totals | null => {
-    const p = pushed.totals() as Totals | null;
+  const newest = (): ClusterStatsSnapshot | null => {
+    const p = pushed.totals();
     if (!fetched) return p;
     if (p && p.uptimeSeconds >= fetched.s.uptimeSeconds) return p;
-    return { ...fetched.s, staleMs: fetched.s.staleMs + Date.now() - fetched.at };
+    return aged(fetched.s, fetched.at, Date.now());
   };
   const kept = new Map<string, Promise<string>>();
   const once = (path: string) => {
@@ -59,11 +57,12 @@ export function supervisorLink(
       // A supervisor starved past the timeout (a CPU quota did it) is no reason to fail /stats:
       // the newest totals known here say what is known and how old it is. A worker whose loop
       // runs late answers with them at once: a request of its own would cost it more of its slow
-      // turns (a public /stats took 5.7 s, against 2.0 s without it, at half a CPU).
+      // turns (bench/stats-under-load.ts measures a public /stats at half a CPU).
       const known = newest();
       if (known && loop.late()) return known;
       try {
-        const s = await (await get("/stats", known ? TOTALS_TIMEOUT_MS : FIRST_TOTALS_TIMEOUT_MS)).json() as Totals;
+        const s = await (await get("/stats", known ? TOTALS_TIMEOUT_MS : FIRST_TOTALS_TIMEOUT_MS))
+          .json() as ClusterStatsSnapshot;
         fetched = { s, at: Date.now() };
         return s;
       } catch (err) {

@@ -3,11 +3,13 @@
  * second, and a worker's `/stats` answers from the last it got. A worker at its CPU's limit
  * (a cgroup quota of half a core, a 512,000 ramp) then answers in the turns its own loop needs,
  * with no round trip to a supervisor that is short of CPU too: fetching them per request had a
- * public `/stats` wait past 10 s, or answer 503 before its first fetch came back.
+ * public `/stats` wait past 10 s, or answer 503 before its first fetch came back (the slow-day
+ * scale test; `bench/stats-under-load.ts` measures it).
  */
 import process from "node:process";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
+import type { ClusterStatsSnapshot } from "../src/stats.ts";
 import { STATS_EVERY_MS } from "./totals.ts";
 
 /**
@@ -33,8 +35,14 @@ export function pushTotals(
 
 /** What a worker has of the pushed totals. */
 export interface PushedTotals {
-  totals(): { staleMs: number } | null;
+  totals(): ClusterStatsSnapshot | null;
 }
+
+/** Totals taken at `at`, as they stand `now`: older by the time they were kept. */
+export const aged = (s: ClusterStatsSnapshot, at: number, now: number): ClusterStatsSnapshot => ({
+  ...s,
+  staleMs: s.staleMs + now - at,
+});
 
 /** A worker's end: the last totals pushed, their `staleMs` grown by the time since; null before any. */
 export function pushedTotals(input: Readable = process.stdin, now = Date.now): PushedTotals {
@@ -44,9 +52,7 @@ export function pushedTotals(input: Readable = process.stdin, now = Date.now): P
   lines.on("line", (line) => last = { line, at: now() });
   return {
     totals: () => {
-      if (!last) return null;
-      const s = JSON.parse(last.line) as { staleMs: number };
-      return { ...s, staleMs: s.staleMs + now() - last.at };
+      return last && aged(JSON.parse(last.line), last.at, now());
     },
   };
 }

@@ -1,7 +1,7 @@
 /** The counters' way from workers to /stats (server/totals.ts) and the totals' way back (server/totals-push.ts). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { StatsSnapshot } from "../src/stats.ts";
+import type { ClusterStatsSnapshot, StatsSnapshot } from "../src/stats.ts";
 import { Totals } from "../server/totals.ts";
 import { pushedTotals, pushTotals } from "../server/totals-push.ts";
 import { loopDelay } from "../server/loop-delay.ts";
@@ -148,7 +148,7 @@ describe("a worker's /stats", () => {
     let late = false;
     const link = supervisorLink(
       `http://127.0.0.1:${(supervisor.address() as AddressInfo).port}`,
-      { totals: () => push },
+      { totals: () => push as ClusterStatsSnapshot | null },
       { late: () => late },
     );
     try {
