@@ -11,6 +11,8 @@ import type { SocketChoice } from "./socket.ts";
 import { overallRamp } from "./ramp-gate.ts";
 import {
   CLIENT_WORKER_ENV,
+  HELD_BY_COORDINATOR,
+  HOLD_SIGNAL,
   PROGRESS_PREFIX,
   type ProgressFigures,
   RESULT_PREFIX,
@@ -52,6 +54,8 @@ export interface Coordinated {
   histograms(): HistogramsBody;
   /** Passes Ctrl-C on to the workers; `force` ends them at once. */
   interrupt(force: boolean): void;
+  /** Ends every worker's ramp: they hold what they have, and the report says `why`. */
+  hold(why: string): void;
 }
 
 export function coordinate(options: ClientOptions, choice: SocketChoice, sha256: string, workers: number): Coordinated {
@@ -59,6 +63,12 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
   const latest: (ProgressFigures | undefined)[] = shares.map(() => undefined);
   const results: (WorkerResult | undefined)[] = shares.map(() => undefined);
   const latestHistograms: (HistogramsBody | undefined)[] = shares.map(() => undefined);
+  // A worker listens for the hold signal before its first progress line; before that, the
+  // signal's default action would kill it, so it is told once it has spoken.
+  const spoken: boolean[] = shares.map(() => false);
+  let holdWhy: string | null = null;
+  const told = <R extends { state: string; why: string }>(r: R): R =>
+    holdWhy !== null && r.why === HELD_BY_COORDINATOR ? { ...r, why: holdWhy } : r;
 
   const children = shares.map((share) => {
     const child = spawn(choice.selfCommand[0], [...choice.selfCommand.slice(1), ...process.argv.slice(2)], {
@@ -67,6 +77,8 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
     });
     createInterface({ input: child.stdout! }).on("line", (line) => {
       if (line.startsWith(PROGRESS_PREFIX)) {
+        if (!spoken[share.index] && holdWhy !== null) child.kill(HOLD_SIGNAL);
+        spoken[share.index] = true;
         const figures: ProgressFigures = JSON.parse(line.slice(PROGRESS_PREFIX.length));
         if (figures.histograms) latestHistograms[share.index] = figures.histograms;
         latest[share.index] = figures;
@@ -126,7 +138,7 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
       add(merged.retries, r.retries);
       merged.mismatchSamples.push(...r.mismatchSamples.slice(0, 5 - merged.mismatchSamples.length));
     });
-    const ramps = results.filter((r) => r !== undefined).map((r) => r.report.ramp);
+    const ramps = results.filter((r) => r !== undefined).map((r) => told(r.report.ramp));
     merged.ramp = {
       ...overallRamp(ramps),
       pauses: ramps.reduce((s, r) => s + r.pauses, 0),
@@ -138,7 +150,7 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
 
   return {
     figures: () => {
-      const ramp = overallRamp(latest.map((f) => ({ state: f?.ramp ?? "ramping", why: f?.rampWhy ?? "" })));
+      const ramp = overallRamp(latest.map((f) => told({ state: f?.ramp ?? "ramping", why: f?.rampWhy ?? "" })));
       const sum = (key: "open" | "opened" | "peakOpen" | "failed" | "sent" | "answered" | "mismatched") =>
         latest.reduce((s, f) => s + (f?.[key] ?? 0), 0);
       const failures: Record<string, number> = {};
@@ -173,6 +185,13 @@ export function coordinate(options: ClientOptions, choice: SocketChoice, sha256:
     },
     interrupt(force) {
       for (const { child } of children) child.kill(force ? "SIGKILL" : "SIGINT");
+    },
+    hold(why) {
+      if (holdWhy !== null) return;
+      holdWhy = why;
+      children.forEach(({ child }, i) => {
+        if (spoken[i] && child.exitCode === null && child.signalCode === null) child.kill(HOLD_SIGNAL);
+      });
     },
   };
 }

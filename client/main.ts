@@ -18,6 +18,8 @@ import { formatRun } from "./run-summary.ts";
 import type { FiguresBody, HistogramsBody } from "../src/runs/run-shapes.ts";
 import {
   CLIENT_WORKER_ENV,
+  HELD_BY_COORDINATOR,
+  HOLD_SIGNAL,
   PROGRESS_EVERY_MS,
   PROGRESS_PREFIX,
   type ProgressFigures,
@@ -59,6 +61,7 @@ const scenario = await loadScenario({
 });
 const assignment = process.env[CLIENT_WORKER_ENV];
 const stop = new AbortController();
+const hold = new AbortController();
 const startedAt = performance.now();
 
 if (assignment !== undefined) {
@@ -73,6 +76,7 @@ if (assignment !== undefined) {
     );
   }
   process.on("SIGINT", () => stop.abort());
+  process.on(HOLD_SIGNAL, () => hold.abort(HELD_BY_COORDINATOR));
   whenOrphaned(() => stop.abort());
   let recorder: import("./recorder.ts").ClientRecorder | undefined;
   let tick = 0;
@@ -84,7 +88,14 @@ if (assignment !== undefined) {
     if (inRun && ++tick % 2 === 0) figures.histograms = recorder.encodedHistograms();
     process.stdout.write(`${PROGRESS_PREFIX}${JSON.stringify(figures)}\n`);
   }, PROGRESS_EVERY_MS);
-  const local = runLocal(scenario.run, choice.WebSocket, { ...options, ...share }, stop, (r) => (recorder = r));
+  const local = runLocal(
+    scenario.run,
+    choice.WebSocket,
+    { ...options, ...share },
+    stop,
+    (r) => (recorder = r),
+    hold.signal,
+  );
   const done = await local;
   clearInterval(ticker);
   const report = done.report({
@@ -149,6 +160,15 @@ process.on("SIGINT", () => {
   onInterrupt(false);
 });
 whenOrphaned(() => onInterrupt(false));
+// The ramp ended from outside: by the run at the server (its progress answers), or by whoever
+// started us (the experiment, when the server's count creeps), with SIGUSR2.
+let holdRamp = (why: string) => hold.abort(why);
+const toldToHold = (why: string) => {
+  if (hold.signal.aborted) return;
+  console.error(`c512k client: told to hold the ramp: ${why}`);
+  holdRamp(why);
+};
+process.on(HOLD_SIGNAL, () => toldToHold(`told to hold (${HOLD_SIGNAL})`));
 
 let counts: Omit<ClientReport, "runtime" | "websocket" | "scenario" | "target" | "seconds">;
 let histograms: () => HistogramsBody;
@@ -158,8 +178,8 @@ if (workers === 1) {
   histograms = () => recorder!.encodedHistograms();
   const progress = startProgress(figures, options.connections);
   const rampLog = logRamp(figures, (line) => console.error(`c512k client: ${line}`));
-  const reporting = link?.report(() => runFigures(figures(), histograms()));
-  const done = await runLocal(scenario.run, choice.WebSocket, options, stop, (r) => (recorder = r));
+  const reporting = link?.report(() => runFigures(figures(), histograms()), toldToHold);
+  const done = await runLocal(scenario.run, choice.WebSocket, options, stop, (r) => (recorder = r), hold.signal);
   reporting?.stop();
   progress.stop();
   rampLog.stop();
@@ -173,10 +193,14 @@ if (workers === 1) {
 } else {
   const team = coordinate(options, choice, scenario.sha256, workers);
   onInterrupt = (force) => team.interrupt(force);
+  holdRamp = (why) => {
+    hold.abort(why);
+    team.hold(why);
+  };
   histograms = team.histograms;
   const progress = startProgress(team.figures, options.connections);
   const rampLog = logRamp(team.figures, (line) => console.error(`c512k client: ${line}`));
-  const reporting = link?.report(() => runFigures(team.figures(), team.histograms()));
+  const reporting = link?.report(() => runFigures(team.figures(), team.histograms()), toldToHold);
   counts = await team.done;
   reporting?.stop();
   progress.stop();

@@ -111,6 +111,17 @@ export class RampGate {
     this.#add(this.#bucket(now).answers, ms, this.#rttPauseMs);
   }
 
+  /**
+   * The ramp is ended from outside (the fleet saw the whole creep, the experiment the server's
+   * count): it holds what it has, as when it holds by itself, and `why` says who ended it.
+   */
+  hold(why: string, now: number): void {
+    if (this.#state === "held" || this.#state === "done") return;
+    if (this.#state === "paused") this.#pausedMs += now - this.#pausedAt;
+    this.#state = "held";
+    this.#why = why;
+  }
+
   /** Every socket asked for has been started: nothing more to gate. */
   complete(): void {
     if (this.#state !== "held") this.#state = "done";

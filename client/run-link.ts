@@ -28,8 +28,11 @@ export interface RunLink {
   id: string;
   /** Where the whole fleet shows: URL/runs/NAME. */
   url: string;
-  /** Sends `figures()` every REPORT_EVERY_MS until stopped. */
-  report(figures: () => FiguresBody): { stop(): void };
+  /**
+   * Sends `figures()` every REPORT_EVERY_MS until stopped; calls `onHold` with the why once an
+   * answer says the run's ramp is over (POST /runs/NAME/hold).
+   */
+  report(figures: () => FiguresBody, onHold?: (why: string) => void): { stop(): void };
   /** Sends the result; answers the run as it stands then (null if the server could not be told). */
   finish(figures: FiguresBody): Promise<RunView | null>;
 }
@@ -106,15 +109,22 @@ export async function joinRun(
   return {
     id,
     url,
-    report(figures) {
+    report(figures, onHold = () => {}) {
       let busy = false;
       let complained = false;
+      // One that joins again after the hold hears it in its join's answer.
+      let held = answer.hold !== null && answer.hold !== undefined;
+      if (held) onHold(answer.hold!);
       const timer = setInterval(async () => {
         if (busy) return;
         busy = true;
         try {
-          await call(`/clients/${id}/progress`, { figures: figures() }, REPORT_TIMEOUT_MS);
+          const told = await call<ProgressAnswer>(`/clients/${id}/progress`, { figures: figures() }, REPORT_TIMEOUT_MS);
           complained = false;
+          if (!held && typeof told.hold === "string") {
+            held = true;
+            onHold(told.hold);
+          }
         } catch (err) {
           if (!complained) say(`cannot report to run ${run.name} (will keep trying): ${(err as Error).message}`);
           complained = true;

@@ -20,6 +20,8 @@ export async function runLocal(
   stop: AbortController,
   /** Called with the recorder before the run starts, for live progress. */
   onStart: (recorder: ClientRecorder) => void = () => {},
+  /** Aborted (with a why) to end the ramp and hold what is open. */
+  hold?: AbortSignal,
 ): Promise<ClientRecorder> {
   const recorder = new ClientRecorder(options.connections);
   onStart(recorder);
@@ -51,6 +53,7 @@ export async function runLocal(
         WebSocket,
         recorder,
         signal: stop.signal,
+        ...(hold ? { hold } : {}),
       }),
       overran,
     ]);

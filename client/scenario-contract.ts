@@ -86,6 +86,12 @@ export interface ScenarioContext {
   recorder: Recorder;
   /** Aborted on `--duration` or SIGINT: stop sending, collect answers in flight, close. */
   signal: AbortSignal;
+  /**
+   * Aborted when the ramp is ended from outside (the run's hold, SIGUSR2), its `reason` a string
+   * saying why: open no more sockets, keep those open and their traffic, report the ramp "held".
+   * Optional: a scenario that ignores it ramps on.
+   */
+  hold?: AbortSignal;
 }
 
 /** A scenario module's default export; it resolves when every socket it opened has closed. */

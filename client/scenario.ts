@@ -78,7 +78,7 @@ interface Peer {
   finished: boolean;
 }
 
-export default async function seed({ options, WebSocket, recorder, signal }: ScenarioContext): Promise<void> {
+export default async function seed({ options, WebSocket, recorder, signal, hold }: ScenarioContext): Promise<void> {
   const { urls, connections, rate, messages, maxPending } = options;
   const intervalMs = options.interval * 1000;
   const peers = new Set<Peer>();
@@ -300,6 +300,11 @@ export default async function seed({ options, WebSocket, recorder, signal }: Sce
   // while the server is slow: no burst when it catches up.
   let allowance = 1;
   let rampState: RampState = "ramping";
+  // The next ramp tick reports it and stops the ramp, as when the gate holds by itself.
+  const holdFromOutside = () =>
+    gate.hold(typeof hold?.reason === "string" ? hold.reason : "told to hold from outside", performance.now());
+  if (hold?.aborted) holdFromOutside();
+  else hold?.addEventListener("abort", holdFromOutside, { once: true });
   const ramp = setInterval(() => {
     const now = performance.now();
     // `connecting` keeps insertion order: its first peer has waited longest.

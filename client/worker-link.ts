@@ -8,6 +8,14 @@ export const CLIENT_WORKER_ENV = "C512K_CLIENT_WORKER";
 /** Set in a client worker's environment: the scenario the coordinator checked, which the worker must also get. */
 export const SCENARIO_SHA_ENV = "C512K_SCENARIO_SHA256";
 
+/**
+ * Ends the ramp from outside and holds what is open: the experiment sends it to the client, the
+ * client's coordinator to its workers. Not SIGUSR1: Node starts its inspector on that one.
+ */
+export const HOLD_SIGNAL = "SIGUSR2";
+/** What a worker's ramp says when its coordinator held it; the coordinator puts its own why in its place. */
+export const HELD_BY_COORDINATOR = "told to hold by the client's coordinator";
+
 export const PROGRESS_PREFIX = "@c512k-progress ";
 export const RESULT_PREFIX = "@c512k-result ";
 export const PROGRESS_EVERY_MS = 1_000;

@@ -7,9 +7,9 @@
  * made it (`c5k-<pid>-…`), so what a killed run left behind is found and removed by the next.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { COPIED_SYSCTLS } from "./netns.ts";
+import { CHILD_EHASH, COPIED_SYSCTLS } from "./netns.ts";
 
 export interface SimHost {
   /** host-0, host-1, …; "server" for the server's. */
@@ -108,7 +108,15 @@ function sysctl(netns: string, key: string, value: string): void {
  * sysctls a new namespace resets (COPIED_SYSCTLS), clients `portRange` if given. On failure,
  * removes what it made and throws.
  */
-export function createSimNetwork(clients: number, portRange?: [number, number]): SimNetwork {
+export function createSimNetwork(
+  clients: number,
+  portRange?: [number, number],
+  /**
+   * Each host's TCP connection hash, in buckets (system/netns.ts): a table of its own instead of
+   * the one every namespace made with tcp_child_ehash_entries at 0 shares with the host.
+   */
+  ehash?: { server: number; client: number },
+): SimNetwork {
   const tag = `${PREFIX}-${process.pid}`;
   const bridge = `${PREFIX}${process.pid}br`;
   const host = Object.fromEntries(COPIED_SYSCTLS.map((p) => [p, readFileSync(`/proc/sys/${p}`, "utf8").trim()]));
@@ -123,10 +131,13 @@ export function createSimNetwork(clients: number, portRange?: [number, number]):
       link: `${PREFIX}${process.pid}v${i + 1}`,
     })),
   };
+  const hostEhash = ehash ? readFileSync(CHILD_EHASH, "utf8").trim() : null;
   try {
     ip(["link", "add", bridge, "type", "bridge"]);
     ip(["link", "set", bridge, "up"]);
     for (const h of [net.server, ...net.clients]) {
+      // A namespace takes the size set when it is made: set for each, put back below.
+      if (ehash) writeFileSync(CHILD_EHASH, String(h === net.server ? ehash.server : ehash.client));
       ip(["netns", "add", h.netns]);
       ip(["link", "add", h.link, "type", "veth", "peer", "name", "eth0", "netns", h.netns]);
       ip(["link", "set", h.link, "master", bridge, "up"]);
@@ -139,6 +150,8 @@ export function createSimNetwork(clients: number, portRange?: [number, number]):
   } catch (err) {
     removeSimNetwork(net);
     throw err;
+  } finally {
+    if (hostEhash !== null) writeFileSync(CHILD_EHASH, hostEhash);
   }
   return net;
 }

@@ -7,6 +7,7 @@ import {
   describeSetting,
   ehashFor,
   ehashSetting,
+  fleetEhashSetting,
   schedSetting,
   websocketSetting,
 } from "../tools/best-settings.ts";
@@ -57,6 +58,17 @@ describe("the best settings as defaults", () => {
     assert.equal(buckets, null);
     assert.equal(setting.value, "the host's");
     assert.match(describeSetting(setting), /the host's \(a table of its own needs root\)/);
+  });
+
+  it("gives each of a fleet's hosts a table for the socket ends it holds, or says why all share the host's", () => {
+    // A million over 16 hosts: the server's host holds a million ends, each client's 62,500.
+    const fleet = fleetEhashSetting("auto", 1_000_000, 62_500, null, MAX);
+    assert.deepEqual(fleet.buckets, { server: 2_097_152, client: 131_072 });
+    assert.match(describeSetting(fleet.setting), /2,097,152 buckets on the server's, 131,072 on each client's/);
+    const old = fleetEhashSetting("auto", 1_000_000, 62_500, "needs Linux 6.1 or later", MAX);
+    assert.equal(old.buckets, null);
+    assert.match(describeSetting(old.setting), /the host's, shared \(needs Linux 6\.1 or later\)/);
+    assert.equal(fleetEhashSetting("host", 1_000_000, 62_500, null, MAX).buckets, null);
   });
 
   it("does what it is told: a size, or the host's", () => {

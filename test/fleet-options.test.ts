@@ -12,6 +12,7 @@ describe("fleet options", () => {
       [o.runtime, o.clientRuntime, o.hosts, o.connections, o.hold, o.interval, o.ports, o.portRange],
       ["bun", "bun", 8, 64000, 60, 25, [8080, 8080], undefined],
     );
+    assert.equal(o.ehash, "auto", "each host a TCP hash of its own where the kernel allows");
   });
 
   it("refuses bad flags with the reason", () => {
@@ -21,6 +22,7 @@ describe("fleet options", () => {
       [["--port-range", "65535-1024"], /--port-range must be LO-HI/],
       [["--ports", "8080-"], /--ports must be LO-HI/],
       [["--nope"], /Unknown option '--nope'/],
+      [["--ehash", "4096"], /--ehash must be auto or host/],
     ];
     for (const [args, reason] of cases) {
       assert.throws(() => parseFleetOptions(args), (e) => e instanceof UsageError && reason.test(e.message));

@@ -20,6 +20,7 @@ describe("the fleet's ramp end", () => {
     const end = new RampEnd(1_000, 120);
     assert.equal(end.observe({ at: 0, open: 900, opened: 900, failed: 99 }), null);
     assert.equal(end.observe({ at: 1_000, open: 900, opened: 900, failed: 100 }), "every socket opened or failed");
+    assert.equal(end.complete, true, "nothing left to open: no client needs telling to hold");
   });
 
   it("is over when the open count stays flat for --stall seconds", () => {
@@ -28,6 +29,7 @@ describe("the fleet's ramp end", () => {
     const { why, at } = feed(end, 10, 100, 10_000, 0);
     assert.match(why ?? "", /stayed at 10000 for 60 s/);
     assert.equal(at, 71);
+    assert.equal(end.complete, false, "sockets left to open: the fleet holds its clients");
   });
 
   it("is over when it creeps under 1/64 of its best rate over 30 s, and not while it only slows", () => {

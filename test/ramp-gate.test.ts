@@ -123,6 +123,22 @@ describe("the ramp gate", () => {
     assert.match(gate.why, /^paused 6 times, the ramp's rate down to 1\.6% of the rate asked: oldest handshake/);
   });
 
+  it("holds when told from outside, with the why it was given, counting a pause it ends; not once done", () => {
+    const gate = new RampGate(SEED_INTERVAL_MS);
+    assert.equal(gate.check(1_000, PAUSE_MS + 1), "paused");
+    gate.hold("the fleet's ramp is over", 4_000);
+    assert.equal(gate.check(5_000, 0), "held", "a queue that drains does not resume a ramp held from outside");
+    assert.equal(gate.why, "the fleet's ramp is over");
+    assert.equal(gate.pausedMs, 3_000);
+    gate.hold("a second word", 6_000);
+    assert.equal(gate.why, "the fleet's ramp is over", "the first why stays");
+
+    const finished = new RampGate(SEED_INTERVAL_MS);
+    finished.complete();
+    finished.hold("too late", 1_000);
+    assert.equal(finished.check(1_000, 0), "done");
+  });
+
   it("is done once every socket has been started, and stays so", () => {
     const gate = new RampGate(SEED_INTERVAL_MS);
     gate.complete();

@@ -141,6 +141,23 @@ describe("runs: the registry", () => {
     assert.equal(view.clients[1].rejoins, 1);
     assert.equal(view.clients[1].address, "10.0.0.9");
   });
+
+  it("holds a running run's ramp: every client hears why in its next answer, the first why stays", () => {
+    const c = clock();
+    const runs = new RunRegistry(c.now);
+    const a = runs.join("seed", join(2), "198.18.0.2");
+    assert.throws(() => runs.hold("seed", "too soon"), { status: 409, message: /seed is waiting/ });
+    assert.throws(() => runs.hold("other", "why"), { status: 404 });
+    const b = runs.join("seed", join(2), "198.18.0.3");
+    c.pass(1_000);
+    assert.equal(runs.progress("seed", a.id, figures([1])).hold, null);
+    assert.equal(runs.hold("seed", "the fleet's ramp is over: it crept").hold, "the fleet's ramp is over: it crept");
+    runs.hold("seed", "a second why");
+    for (const id of [a.id, b.id]) {
+      assert.equal(runs.progress("seed", id, figures([1])).hold, "the fleet's ramp is over: it crept");
+    }
+    assert.equal(runs.view("seed").hold, "the fleet's ramp is over: it crept");
+  });
 });
 
 describe("runs: the routes", () => {
@@ -176,6 +193,9 @@ describe("runs: the routes", () => {
     }
     assert.equal((await app.request("/")).status, 200, "reads stay open, as /stats is");
     assert.equal((await app.request("/seed/join", post(join(1), { authorization: "Bearer s3cret" }))).status, 200);
+    const hold = { why: "enough" };
+    assert.equal((await app.request("/seed/hold", post(hold))).status, 401, "a hold needs the token too");
+    assert.equal((await app.request("/seed/hold", post(hold, { authorization: "Bearer s3cret" }))).status, 200);
   });
 
   it("answers 400 with the reason for malformed input", async () => {
@@ -186,6 +206,9 @@ describe("runs: the routes", () => {
       ["/seed/join", { ...join(1), extra: 1 }, /extra/],
       ["/bad%20name/join", join(1), /run name "bad name" must be/],
       ["/seed/join", { ...join(1), id: "../etc" }, /id: must be/],
+      ["/seed/hold", { why: "" }, /why: /],
+      ["/seed/hold", { why: "x", extra: 1 }, /extra/],
+      ["/seed/hold", { why: "x".repeat(501) }, /why: /],
     ];
     for (const [path, body, reason] of cases) {
       const res = await app.request(path, post(body));

@@ -113,8 +113,13 @@ const SOCKETS_PER_BUCKET = 2;
  * rounds up to one): 4,194,304 for a million, the table the recorded million held in.
  */
 export function ehashFor(connections: number, max: number): number {
+  return bucketsFor(2 * connections, max);
+}
+
+/** Two buckets for each of `ends` socket ends, a power of two, at most `max`. */
+export function bucketsFor(ends: number, max: number): number {
   let n = 1;
-  while (n < 4 * connections && n < max) n *= 2;
+  while (n < 2 * ends && n < max) n *= 2;
   return n;
 }
 
@@ -158,4 +163,42 @@ export function ehashSetting(
     return { setting: { name, value: "the host's", why, off: "--ehash host", without: unavailable }, buckets: null };
   }
   return { setting: { name, value: `${buckets.toLocaleString("en-US")} buckets`, why, off: "--ehash host" }, buckets };
+}
+
+/**
+ * The fleet's hosts: `auto` gives each namespace a table of its own, sized for the socket ends it
+ * holds (the server's host one for each of the run's sockets, a client's host one for each of
+ * its own). Made with tcp_child_ehash_entries at 0, every one of them shares the host's table,
+ * and a million over 16 hosts put 2,000,000 ends in its 262,144 buckets.
+ */
+export function fleetEhashSetting(
+  asked: "auto" | "host",
+  serverEnds: number,
+  clientEnds: number,
+  unavailable: string | null,
+  max: number,
+): { setting: Setting; buckets: { server: number; client: number } | null } {
+  const name = "TCP connection hash";
+  if (asked === "host") {
+    return { setting: { name, value: "the host's, shared", why: "asked for", off: "--ehash auto" }, buckets: null };
+  }
+  const why = "a namespace made without one shares the host's table with every other host of the run; " +
+    "the lookup took 5.7% of the CPU at 512,000 on one loopback (docs/topics/tcp-hash.md)";
+  if (unavailable) {
+    return {
+      setting: { name, value: "the host's, shared", why, off: "--ehash host", without: unavailable },
+      buckets: null,
+    };
+  }
+  const buckets = { server: bucketsFor(serverEnds, max), client: bucketsFor(clientEnds, max) };
+  const n = (x: number) => x.toLocaleString("en-US");
+  return {
+    setting: {
+      name,
+      value: `one per host: ${n(buckets.server)} buckets on the server's, ${n(buckets.client)} on each client's`,
+      why,
+      off: "--ehash host",
+    },
+    buckets,
+  };
 }

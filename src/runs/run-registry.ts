@@ -74,6 +74,8 @@ interface Run {
   startsAt: number | null;
   endedAt: number | null;
   clients: Map<string, Client>;
+  /** Why its ramp was ended from outside, or null. */
+  hold: string | null;
   /** For ids the server gives. */
   nextId: number;
 }
@@ -121,6 +123,7 @@ export class RunRegistry {
         startsAt: null,
         endedAt: null,
         clients: new Map(),
+        hold: null,
         nextId: 1,
       };
       this.#runs.set(name, run);
@@ -182,6 +185,21 @@ export class RunRegistry {
     client.lastSeen = now;
     client.state = "done";
     this.#refresh(run, now);
+    return this.#view(run);
+  }
+
+  /**
+   * Ends a running run's ramp: each client hears it in its next progress answer. The first why
+   * stays (a second call changes nothing): the clients have already been told.
+   */
+  hold(name: string, why: string): RunView {
+    const run = this.#runs.get(name);
+    if (!run) throw new RunError(404, `no run ${name}; GET /runs lists them`);
+    this.#refresh(run, this.#now());
+    if (run.state !== "running") {
+      throw new RunError(409, `run ${name} is ${run.state}: only a running run's ramp can be held`);
+    }
+    run.hold ??= why;
     return this.#view(run);
   }
 
@@ -289,6 +307,7 @@ export class RunRegistry {
       joined: run.clients.size,
       expected: run.expected,
       startsInMs: run.startsAt === null ? null : Math.max(0, run.startsAt - now),
+      hold: run.hold,
     };
   }
 
@@ -355,6 +374,7 @@ export class RunRegistry {
         rttSteady: percentiles(merged.rttSteady),
         connect: percentiles(merged.connect),
       },
+      hold: run.hold,
     };
   }
 }

@@ -63,6 +63,13 @@ export type FiguresBody = v.InferOutput<typeof FiguresBody>;
 export const ProgressBody = v.strictObject({ figures: v.optional(FiguresBody) });
 export type ProgressBody = v.InferOutput<typeof ProgressBody>;
 
+/**
+ * Ends the run's ramp from outside (the fleet's watch over the whole, an operator): every client
+ * opens no more sockets and holds those it has. `why` is what the clients' reports will say.
+ */
+export const HoldBody = v.strictObject({ why: v.pipe(v.string(), v.minLength(1), v.maxLength(500)) });
+export type HoldBody = v.InferOutput<typeof HoldBody>;
+
 /** Readable reasons: "expected: must be … (got 0)". */
 export function problems(issues: readonly v.BaseIssue<unknown>[]): string {
   return issues.map((i) => {
@@ -125,6 +132,8 @@ export interface RunView {
   endedAt: string | null;
   clients: RunClientView[];
   total: RunTotal;
+  /** Why its ramp was ended from outside (POST /runs/NAME/hold), or null. */
+  hold: string | null;
 }
 
 /** One line of `GET /runs`. */
@@ -144,6 +153,8 @@ export interface ProgressAnswer {
   expected: number;
   /** Set once the run is running: ms until the agreed start (0 if past). */
   startsInMs: number | null;
+  /** Set once the run's ramp is ended from outside: open no more sockets, hold those open; why. */
+  hold: string | null;
 }
 
 /** The answer to a join: the client's id in the run. */

@@ -1,6 +1,6 @@
 /**
  * `/runs`: the supervisor's routes for runs (workers forward every `/runs` request here). Reads
- * are open, as `/stats` is; joins and reports need `Authorization: Bearer T` when the server was
+ * are open, as `/stats` is; joins, reports and holds need `Authorization: Bearer T` when the server was
  * given `--run-token T`. Bodies are bounded before they are read, and checked before they count.
  */
 import { type Context, Hono } from "hono";
@@ -9,7 +9,16 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import * as v from "valibot";
 import { RunError, type RunRegistry } from "./run-registry.ts";
-import { FiguresBody, isName, JoinBody, MAX_BODY_BYTES, NAME_RULE, problems, ProgressBody } from "./run-shapes.ts";
+import {
+  FiguresBody,
+  HoldBody,
+  isName,
+  JoinBody,
+  MAX_BODY_BYTES,
+  NAME_RULE,
+  problems,
+  ProgressBody,
+} from "./run-shapes.ts";
 
 /** Set by the worker that forwards a request: the client's address as that worker saw it. */
 export const PEER_HEADER = "x-c512k-peer";
@@ -82,10 +91,15 @@ export function runsRoutes(registry: RunRegistry, token?: string): Hono {
     const figures = await body(c, FiguresBody);
     return c.json(registry.result(c.req.param("name"), c.req.param("id"), figures));
   });
+  app.post("/:name/hold", async (c) => {
+    named(c, "name");
+    const { why } = await body(c, HoldBody);
+    return c.json(registry.hold(c.req.param("name"), why));
+  });
   app.notFound((c) =>
     c.json({
       error: `${c.req.method} ${c.req.path}: runs answer GET /runs, GET /runs/NAME, POST /runs/NAME/join, ` +
-        `POST /runs/NAME/clients/ID/progress and POST /runs/NAME/clients/ID/result`,
+        `POST /runs/NAME/clients/ID/progress, POST /runs/NAME/clients/ID/result and POST /runs/NAME/hold`,
     }, 404)
   );
   return app;

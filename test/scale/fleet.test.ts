@@ -3,17 +3,23 @@
  * cap reproduced small, and the run's faults: a client killed mid-run, a server worker killed.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type { RunView } from "../../src/runs/run-shapes.ts";
 import { run, start, waitFor } from "../../system/child-process.ts";
 import { CLIENT, runCommand } from "../../system/runtimes.ts";
 import { simHostsUnavailable } from "../../system/sim-hosts.ts";
+import { CHILD_EHASH } from "../../system/netns.ts";
 import { startServer } from "../../tools/local-server.ts";
 
 type FleetJson = RunView & { hosts: { name: string; address: string }[]; serverAddress: string };
 
 const noHosts = simHostsUnavailable();
+const EHASH_FILE = "/proc/sys/net/ipv4/tcp_ehash_entries";
+/** Linux < 6.1 has no per-namespace table: every host then shares the host's (a negative size). */
+const ownTables = existsSync(CHILD_EHASH);
+const childEhashBefore = ownTables ? readFileSync(CHILD_EHASH, "utf8").trim() : "";
 const fleet = (...args: string[]) =>
   start(["node", "--import", "tsx", "tools/fleet/main.ts", "--runtime", "node", "--client-runtime", "node", ...args]);
 
@@ -41,6 +47,15 @@ describe("fleet: simulated hosts", { skip: noHosts ?? false }, () => {
       /watch it live: (http:\/\/127\.0\.0\.1:\d+)\/dashboard.*the run: \S+\/runs\/(\S+)/,
     );
     await waitFor(f, /holding 5 s/);
+    // Each host a TCP hash of its own (--ehash auto): two buckets an end, the kernel's power of two.
+    const buckets = (host: string) =>
+      Number(
+        execFileSync("ip", ["netns", "exec", `c5k-${f.proc.pid}-${host}`, "cat", EHASH_FILE], { encoding: "utf8" }),
+      );
+    if (ownTables) {
+      assert.deepEqual([buckets("s"), buckets("c0")], [4096, 1024]);
+      assert.equal(readFileSync(CHILD_EHASH, "utf8").trim(), childEhashBefore, "the host's setting put back");
+    } else assert.ok(buckets("s") < 0, "shared with the host");
     const live = await (await fetch(`${here}/runs/${run}`)).json() as RunView;
     assert.equal(live.state, "running");
     assert.equal(live.total.open, 1200);

@@ -16,6 +16,7 @@ import type { ClusterStatsSnapshot } from "../../src/stats.ts";
 import { type ExperimentReport, findLimit, formatExperiment, heldLimit, perSocket, type Sample } from "./report.ts";
 import { cpuSeconds, machineCpu, processTree, readSystem, rssBytes, schedPolicy } from "../../system/proc.ts";
 import { HELD_LINE } from "../../client/ramp-log.ts";
+import { HOLD_SIGNAL } from "../../client/worker-link.ts";
 import { framesOf, reportPage } from "./report-page.ts";
 import { stop as stopEsbuild } from "esbuild";
 import { toFrame } from "../../server/dashboard/frame.ts";
@@ -411,6 +412,10 @@ if (client.exitCode !== null && client.exitCode !== 0 && !interrupted) {
   await stopProcess(server, "SIGTERM", 60_000);
   console.error(`c512k experiment: the client exited with code ${client.exitCode}:\n${client.output().trim()}`);
   process.exit(1);
+}
+if ((crept || stalled) && client.exitCode === null && client.signalCode === null) {
+  // The client still ramps at its own slow pace: tell it to hold what it has (client/worker-link.ts).
+  client.kill(HOLD_SIGNAL);
 }
 rampEnd = samples[samples.length - 1].t;
 const quotaAtRampEnd = cpuQuota(server.pid!);

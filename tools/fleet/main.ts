@@ -10,7 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { type Child, start, stopChild, waitFor } from "../../system/child-process.ts";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import type { RunView } from "../../src/runs/run-shapes.ts";
@@ -28,7 +28,8 @@ import {
   simHostsUnavailable,
   type SimNetwork,
 } from "../../system/sim-hosts.ts";
-import { bunEnvSetting, describeSetting, websocketSetting } from "../best-settings.ts";
+import { bunEnvSetting, describeSetting, fleetEhashSetting, websocketSetting } from "../best-settings.ts";
+import { CHILD_EHASH, EHASH_MAX } from "../../system/netns.ts";
 import { FLEET_USAGE, type FleetOptions, parseFleetOptions, UsageError } from "./options.ts";
 import { portCap } from "./port-cap.ts";
 import { RampEnd } from "./ramp-end.ts";
@@ -75,9 +76,17 @@ async function outside(o: FleetOptions): Promise<number> {
   if (missing) fail(missing, 1);
   const stale = removeLeftovers();
   if (stale.length) log(`removed what an earlier run left: ${stale.join(", ")}`);
+  const ehash = fleetEhashSetting(
+    o.ehash,
+    o.hosts * o.connections,
+    o.connections,
+    existsSync(CHILD_EHASH) ? null : `needs Linux 6.1 or later (no ${CHILD_EHASH})`,
+    EHASH_MAX,
+  );
+  log(describeSetting(ehash.setting));
   let net: SimNetwork;
   try {
-    net = createSimNetwork(o.hosts, o.portRange);
+    net = createSimNetwork(o.hosts, o.portRange, ehash.buckets ?? undefined);
   } catch (err) {
     fail(`cannot make the simulated hosts: ${(err as Error).message}`, 1);
   }
@@ -206,6 +215,21 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
     }
   };
 
+  // The clients each see only their own queues: the fleet tells them all to stop ramping.
+  const holdRun = async (why: string) => {
+    try {
+      const res = await fetch(`${controlUrl}/runs/${runName}/hold`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ why: `the fleet's ramp is over: ${why}` }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) log(`could not hold the clients' ramps: ${res.status} ${await res.text()}`);
+    } catch (err) {
+      log(`could not hold the clients' ramps: ${(err as Error).message}`);
+    }
+  };
+
   // Ramp: until every socket opened or failed, the count stops growing or creeps, or the clients end.
   const started = performance.now();
   const rampEnd = new RampEnd(target, o.stall);
@@ -233,6 +257,7 @@ async function inside(o: FleetOptions, net: SimNetwork): Promise<number> {
       : null;
     if (over) {
       why = `${over}, at ${((now - started) / 1000).toFixed(1)} s`;
+      if (!rampEnd.complete) await holdRun(why);
       break;
     }
   }

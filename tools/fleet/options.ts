@@ -20,6 +20,8 @@ server (client --run), which merges them. Root only. Everything is removed at th
   --stall S            end the ramp when the open count has not grown for S seconds (default 120);
                        a ramp that creeps (30 s under 1/64 of its best rate) ends too
   --bun-env tuned|plain  Bun GC variables for the processes it starts (default tuned)
+  --ehash auto|host    auto: each host a TCP connection hash of its own, sized for its sockets
+                       (Linux 6.1+); host: all share the host's (default auto)
   --json               print the run (GET /runs/NAME) with hosts and serverAddress as JSON
   -h, --help           show this help`;
 
@@ -38,6 +40,7 @@ export interface FleetOptions {
   maxPending: number;
   stall: number;
   bunEnv: string;
+  ehash: "auto" | "host";
   json: boolean;
 }
 
@@ -83,6 +86,7 @@ export function parseFleetOptions(args: string[]): FleetOptions | null {
         "max-pending": { type: "string", default: "2000" },
         stall: { type: "string", default: "120" },
         "bun-env": { type: "string", default: "tuned" },
+        ehash: { type: "string", default: "auto" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
@@ -96,6 +100,7 @@ export function parseFleetOptions(args: string[]): FleetOptions | null {
     throw new UsageError(`--interval must be seconds above 0, got "${v.interval}"`);
   }
   if (!["tuned", "plain"].includes(v["bun-env"])) throw new UsageError(`--bun-env must be tuned or plain`);
+  if (v.ehash !== "auto" && v.ehash !== "host") throw new UsageError(`--ehash must be auto or host, got "${v.ehash}"`);
   return {
     runtime: runtime("runtime", v.runtime),
     clientRuntime: runtime("client-runtime", v["client-runtime"]),
@@ -109,6 +114,7 @@ export function parseFleetOptions(args: string[]): FleetOptions | null {
     maxPending: int("max-pending", v["max-pending"], 1, 1_000_000),
     stall: int("stall", v.stall, 5, 86_400),
     bunEnv: v["bun-env"],
+    ehash: v.ehash,
     json: v.json,
   };
 }

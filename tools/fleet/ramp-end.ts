@@ -25,9 +25,15 @@ export class RampEnd {
     this.#stallMs = stallSeconds * 1000;
   }
 
+  /** The ramp is over because every socket was tried: nothing is left to hold back. */
+  complete = false;
+
   /** Takes a reading of the running run; says why the ramp is over, or null while it goes on. */
   observe(r: RampReading): string | null {
-    if (r.opened + r.failed >= this.#target) return "every socket opened or failed";
+    if (r.opened + r.failed >= this.#target) {
+      this.complete = true;
+      return "every socket opened or failed";
+    }
     if (r.open > this.#best) {
       this.#best = r.open;
       this.#bestAt = r.at;
