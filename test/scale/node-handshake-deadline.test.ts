@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ClusterStatsSnapshot } from "../src/stats.ts";
-import { handshake, rawConnect, receivedWhen } from "./_raw-ws.ts";
-import { startServer, type TestServer } from "../tools/local-server.ts";
+import type { ClusterStatsSnapshot } from "../../src/stats.ts";
+import { handshake, rawConnect, receivedWhen } from "../_raw-ws.ts";
+import { startServer, type TestServer } from "../../tools/local-server.ts";
 
 const TIMEOUT_S = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,13 +4,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { SCENARIO_ENV_MAX } from "../server/worker-link.ts";
-import type { ClusterStatsSnapshot } from "../src/stats.ts";
+import { SCENARIO_ENV_MAX } from "../../server/worker-link.ts";
+import type { ClusterStatsSnapshot } from "../../src/stats.ts";
 import { spawnSync } from "node:child_process";
-import { reusesPort } from "../adapters/_node/reuse-port.ts";
-import { TESTED_RUNTIMES } from "../system/runtimes.ts";
-import { startServer, statsUntil } from "../tools/local-server.ts";
-import { connectWelcomed, type TestSocket } from "./_ws.ts";
+import { reusesPort } from "../../adapters/_node/reuse-port.ts";
+import { TESTED_RUNTIMES } from "../../system/runtimes.ts";
+import { startServer, statsUntil } from "../../tools/local-server.ts";
+import { connectWelcomed, type TestSocket } from "../_ws.ts";
 
 const SOCKETS = 40;
 

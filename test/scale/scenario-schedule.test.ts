@@ -3,9 +3,9 @@
 // with a stand-in WebSocket whose answers come back after a set delay.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import seed from "../client/scenario.ts";
-import { ClientRecorder } from "../client/recorder.ts";
-import type { WebSocketLike } from "../client/scenario-contract.ts";
+import seed from "../../client/scenario.ts";
+import { ClientRecorder } from "../../client/recorder.ts";
+import type { WebSocketLike } from "../../client/scenario-contract.ts";
 
 const SOCKETS = 20;
 const INTERVAL_S = 0.5;

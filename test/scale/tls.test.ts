@@ -4,12 +4,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bundleScenario } from "../server/scenario-bundle.ts";
-import type { ClientReport } from "../client/report.ts";
-import { makeCertificate } from "../system/certificate.ts";
-import { run } from "../system/child-process.ts";
-import { CLIENT, runCommand, RUNTIMES } from "../system/runtimes.ts";
-import { startServer, type TestServer } from "../tools/local-server.ts";
+import { bundleScenario } from "../../server/scenario-bundle.ts";
+import type { ClientReport } from "../../client/report.ts";
+import { makeCertificate } from "../../system/certificate.ts";
+import { run } from "../../system/child-process.ts";
+import { CLIENT, runCommand, RUNTIMES } from "../../system/runtimes.ts";
+import { startServer, type TestServer } from "../../tools/local-server.ts";
 
 /** 20 sockets × 2 messages, quickly. */
 const SMALL_RUN = ["--connections", "20", "--messages", "2", "--interval", "0.1"];
