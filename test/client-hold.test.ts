@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ClientReport } from "../client/report.ts";
 import type { RunView } from "../src/runs/run-shapes.ts";
-import { start, waitFor } from "../system/child-process.ts";
+import { type Child, start, waitFor } from "../system/child-process.ts";
 import { CLIENT, runCommand } from "../system/runtimes.ts";
 import { startServer } from "../tools/local-server.ts";
 
@@ -30,6 +30,20 @@ async function untilOpen(url: string, n: number): Promise<void> {
   for (let i = 0; i < 100 && await openAt(url) < n; i++) await sleep(100);
 }
 
+/**
+ * Once /stats has caught up, no socket opens for a second (the ramp adds 200 a second); then
+ * Ctrl-C, and the client exits clean. Returns the count it held.
+ */
+async function heldThenStopped(url: string, client: Child): Promise<number> {
+  await sleep(STATS_SETTLE_MS);
+  const held = await openAt(url);
+  await sleep(1_000);
+  assert.equal(await openAt(url), held, "no socket opened after the hold (the ramp adds 200 a second)");
+  client.proc.kill("SIGINT");
+  assert.equal(await client.exited, 0, client.output());
+  return held;
+}
+
 // Side by side: each case mostly waits.
 describe("holding a client's ramp from outside", { concurrency: true }, () => {
   it("SIGUSR2: every worker stops opening, the sockets keep their traffic, the report says held and why", async () => {
@@ -39,12 +53,7 @@ describe("holding a client's ramp from outside", { concurrency: true }, () => {
       await untilOpen(server.url, 100);
       client.proc.kill("SIGUSR2");
       await waitFor(client, /told to hold the ramp: told to hold \(SIGUSR2\)/);
-      await sleep(STATS_SETTLE_MS);
-      const held = await openAt(server.url);
-      await sleep(1_000);
-      assert.equal(await openAt(server.url), held, "no socket opened after the hold (the ramp adds 200 a second)");
-      client.proc.kill("SIGINT");
-      assert.equal(await client.exited, 0, client.output());
+      const held = await heldThenStopped(server.url, client);
       const report = JSON.parse(client.stdout()) as ClientReport;
       assert.equal(report.ramp.state, "held");
       assert.equal(report.ramp.why, "told to hold (SIGUSR2)");
@@ -70,12 +79,7 @@ describe("holding a client's ramp from outside", { concurrency: true }, () => {
       assert.equal(res.status, 200, await res.clone().text());
       assert.equal((await res.json() as RunView).hold, "the fleet's ramp is over");
       await waitFor(client, /told to hold the ramp: the fleet's ramp is over/);
-      await sleep(STATS_SETTLE_MS);
-      const held = await openAt(server.url);
-      await sleep(1_000);
-      assert.equal(await openAt(server.url), held, "no socket opened after the hold");
-      client.proc.kill("SIGINT");
-      assert.equal(await client.exited, 0, client.output());
+      await heldThenStopped(server.url, client);
       const report = JSON.parse(client.stdout()) as ClientReport & { run: RunView };
       assert.deepEqual(report.ramp.state, "held");
       assert.equal(report.ramp.why, "the fleet's ramp is over");
