@@ -15,6 +15,14 @@ export const TCP_COUNTERS = {
   /** SYNs and SYN-ACKs sent again: each one is a handshake that waited 1 s or more. */
   synRetransmits: "TcpExt:TCPSynRetrans",
   /**
+   * A SYN or SYN-ACK that met a connection already open, answered with a challenge ACK: a resend
+   * that was not needed, nothing lost. A listener with TCP_DEFER_ACCEPT (Bun's) keeps a handshake
+   * half-open until the client's first bytes and resends its SYN-ACK after 1 s without them; the
+   * client, open since the first, answers so. Then the retransmit measures a client late to send
+   * its request, not the network (docs/topics/tcp-counters.md).
+   */
+  synChallenges: "TcpExt:TCPSYNChallenge",
+  /**
    * Segments sent again, SYNs included: on loopback each is a packet dropped on the way (a full
    * input backlog), and a data segment's costs its message at least the 200 ms minimum timeout.
    */

@@ -45,7 +45,7 @@ const report = {
   rttWholeRun: { p50: 12.1, p99: 480.2, p999: 1_204.5, max: 9_876.5 },
   connect: { p50: 8.9, p99: 4_214.8, max: 7_917.6 },
   holdSeconds: 0,
-  tcp: { listenOverflows: 0, synCookiesSent: 0, synRetransmits: 50_267, resetsSent: 0 },
+  tcp: { listenOverflows: 0, synCookiesSent: 0, synRetransmits: 50_267, synChallenges: 50_267, resetsSent: 0 },
   limit: "interrupted (Ctrl-C) at 832763 sockets",
   failures: {},
   failedAfter: {},
@@ -116,5 +116,18 @@ describe("the experiment's table", () => {
   it("gives the whole run's round trip beside the steady one: answers the ramp held up", () => {
     const table = formatExperiment(report);
     assert.match(table, /echo round trip, whole run \(ms\)\s*│?\s*p50 12\.1, p99 480\.2, p99\.9 1204\.5, max 9876\.5/);
+  });
+
+  it("says how many SYN resends found their connection open, when the kernel counted them", () => {
+    // The table wraps long cells: compare with the box drawing and line breaks taken out.
+    const flat = (t: string) => t.replace(/[│\n]/g, " ").replace(/\s+/g, " ");
+    assert.match(
+      flat(formatExperiment(report)),
+      /SYN-ACK retransmits 50,267 \(50,267 found the connection open: nothing lost\)/,
+    );
+    const lost = { ...report, tcp: { ...report.tcp, synChallenges: 12 } } as ExperimentReport;
+    assert.match(flat(formatExperiment(lost)), /retransmits 50,267 \(12 found the connection open/);
+    const older = { ...report, tcp: { ...report.tcp, synChallenges: undefined } } as unknown as ExperimentReport;
+    assert.match(flat(formatExperiment(older)), /SYN-ACK retransmits 50,267, all retransmits/);
   });
 });

@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { parseProcNet, readTcpCounters, TCP_COUNTERS, tcpCountersSince } from "../system/tcp-counters.ts";
 
 const NETSTAT =
-  `TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPSynRetrans TCPAbortOnData TCPBacklogDrop
-TcpExt: 12 3 346384 346390 1732153 12532 4
+  `TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPSynRetrans TCPAbortOnData TCPBacklogDrop TCPSYNChallenge
+TcpExt: 12 3 346384 346390 1732153 12532 4 1732150
 IpExt: InNoRoutes InTruncatedPkts
 IpExt: 0 7
 `;
@@ -36,6 +36,7 @@ describe("the kernel's TCP counters", () => {
       listenDrops: 346390,
       synCookiesSent: 12,
       synRetransmits: 1732153,
+      synChallenges: 1732150,
       abortOnData: 12532,
       retransmits: 77,
       socketBacklogDrops: 4,

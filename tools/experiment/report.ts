@@ -199,6 +199,12 @@ const kb = (b: number) =>
   Number.isFinite(b) ? `${(b / 1024).toFixed(2)} KB` : "not measured: the ramp was too quick to sample";
 const n = (x: number) => x.toLocaleString("en-US");
 
+/** How many SYN resends found the connection open: those are late requests, not losses. */
+function synAnswered(tcp: ExperimentReport["tcp"]): string {
+  if (!tcp.synRetransmits || tcp.synChallenges === undefined) return "";
+  return ` (${n(Math.min(tcp.synChallenges, tcp.synRetransmits))} found the connection open: nothing lost)`;
+}
+
 function tcpHash({ tcpHash: { asked, buckets }, peak }: ExperimentReport): string {
   if (buckets === null) return "not shown (Linux < 6.1)";
   const size = Math.abs(buckets);
@@ -284,7 +290,8 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
     [
       "kernel TCP during the run",
       `accept queue full ${n(r.tcp.listenOverflows)}, SYN cookies ${n(r.tcp.synCookiesSent)}, ` +
-      `SYN / SYN-ACK retransmits ${n(r.tcp.synRetransmits)}, all retransmits ${n(r.tcp.retransmits ?? 0)}, ` +
+      `SYN / SYN-ACK retransmits ${n(r.tcp.synRetransmits)}${synAnswered(r.tcp)}, ` +
+      `all retransmits ${n(r.tcp.retransmits ?? 0)}, ` +
       `resets sent ${n(r.tcp.resetsSent)}, socket backlog full ${n(r.tcp.socketBacklogDrops ?? 0)}, ` +
       `input backlog full ${n(r.tcp.backlogDrops ?? 0)}`,
     ],
