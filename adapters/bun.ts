@@ -8,7 +8,7 @@ import { BunAcceptGuard } from "./_bun/accept-guard.ts";
 
 if (!("Bun" in globalThis)) throw wrongRuntime("bun", "bun run start");
 
-import { upgradeWebSocket, websocket } from "./_bun/websocket.ts";
+import { upgrade, websocket } from "./_bun/websocket.ts";
 
 /** The worker's one guard over all its ports (made on first use: only workers have one). */
 let processGuard: BunAcceptGuard | undefined;
@@ -27,7 +27,7 @@ export const adapter: Adapter = {
     memory: processMemory,
     collectGarbage: () => Bun.gc(true),
   },
-  upgradeWebSocket,
+  upgrade,
   // uWebSockets checks the method, Upgrade, Connection, the key and version 13 before it upgrades.
   upgradeChecksHandshake: true,
   // Bun hands its server to fetch as the app's env (hono/bun's getConnInfo does this too, and is deprecated).

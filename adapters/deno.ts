@@ -3,7 +3,7 @@ import type { Adapter } from "../server/adapter.ts";
 import { lastGoodMemory, wrongRuntime } from "../server/adapter.ts";
 import { collectGarbage } from "../server/v8-gc.ts";
 import { spawnSelf } from "../server/spawn-self.ts";
-import { upgradeWebSocket as denoUpgrade } from "./_deno/websocket.ts";
+import { denoUpgrade } from "./_deno/websocket.ts";
 
 if (!("Deno" in globalThis)) throw wrongRuntime("deno", "deno task start");
 
@@ -14,17 +14,7 @@ if (!("Deno" in globalThis)) throw wrongRuntime("deno", "deno task start");
  * belongs to each upgrade, and every server of a process shares the same flags.
  */
 let idleTimeout = 0;
-// The core uses only the middleware form, upgradeWebSocket(createEvents, options).
-const upgradeWebSocket =
-  ((createEvents: unknown, options?: object) =>
-    (denoUpgrade as (events: unknown, options: object) => unknown)(createEvents, {
-      get idleTimeout() {
-        return idleTimeout;
-      },
-      ...options,
-    })) as Adapter[
-      "upgradeWebSocket"
-    ];
+const upgrade = denoUpgrade(() => ({ idleTimeout }));
 
 /** How soon a listener that died at the open-file limit tries again. */
 const RELISTEN_MS = 500;
@@ -42,7 +32,7 @@ export const adapter: Adapter = {
     }),
     collectGarbage,
   },
-  upgradeWebSocket,
+  upgrade,
   // Deno upgraded a handshake with Sec-WebSocket-Version: 7 (handshake.ts).
   upgradeChecksHandshake: false,
   // Deno.serve hands its ServeHandlerInfo to fetch as the app's env.

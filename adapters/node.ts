@@ -12,7 +12,7 @@ import { processMemory, wrongRuntime } from "../server/adapter.ts";
 import { processAcceptBounds } from "../server/accept-bounds.ts";
 import { AcceptGuard, NODE_BACKLOG, sharedBacklog } from "./_node/accept-guard.ts";
 import { BACKSTOP, boundFirstRequest } from "./_node/handshake-deadline.ts";
-import { routeUpgrades, upgradeWebSocket } from "./_node/websocket.ts";
+import { routeUpgrades, upgrade } from "./_node/websocket.ts";
 import { reusesPort } from "./_node/reuse-port.ts";
 import { withYoungGeneration } from "./_node/young-generation.ts";
 import { spawnSelf } from "../server/spawn-self.ts";
@@ -62,7 +62,7 @@ export const adapter: Adapter = {
     memory: processMemory,
     collectGarbage,
   },
-  upgradeWebSocket,
+  upgrade,
   // ws takes version 8 too, and answers a refusal itself, not through the app.
   upgradeChecksHandshake: false,
   peerAddress: (c) => getConnInfo(c).remote.address,

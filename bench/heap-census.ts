@@ -56,7 +56,7 @@ if (values.layer === "raw") {
   open = () => count;
 } else {
   const { app, counters } = createApp({
-    upgradeWebSocket: adapter.upgradeWebSocket,
+    upgrade: adapter.upgrade,
     upgradeChecksHandshake: adapter.upgradeChecksHandshake,
     scenario: await scenarioSource("export default async () => {}"),
     runtime: adapter.runtime,

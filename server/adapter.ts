@@ -2,8 +2,8 @@
 import type { Context, Hono } from "hono";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
-import type { UpgradeWebSocket } from "hono/ws";
 import type { RuntimeInfo } from "../src/stats.ts";
+import type { WebSocketUpgrade } from "../src/app.ts";
 
 export interface ServeOptions {
   hostname: string;
@@ -47,8 +47,7 @@ export interface RunningServer {
 
 export interface Adapter {
   runtime: RuntimeInfo;
-  // deno-lint-ignore no-explicit-any -- each runtime's helper has its own raw socket type
-  upgradeWebSocket: UpgradeWebSocket<any, any>;
+  upgrade: WebSocketUpgrade;
   /** Its upgrade refuses every malformed handshake by itself (AppOptions.upgradeChecksHandshake). */
   upgradeChecksHandshake: boolean;
   serve(app: Hono, options: ServeOptions): Promise<RunningServer>;

@@ -22,7 +22,7 @@ export async function runWorker(adapter: Adapter, options: ServerOptions, id: nu
   const bundled = process.env[SCENARIO_ENV];
   const scenario = bundled === undefined ? await bundleScenario(options.scenarioFile) : await scenarioSource(bundled);
   const { app, counters, registry, drain } = createApp({
-    upgradeWebSocket: adapter.upgradeWebSocket,
+    upgrade: adapter.upgrade,
     upgradeChecksHandshake: adapter.upgradeChecksHandshake,
     scenario,
     runtime: adapter.runtime,

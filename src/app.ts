@@ -1,7 +1,7 @@
-/** The core Hono app: routes and echo, no runtime. Adapters hand it their `upgradeWebSocket`. */
+/** The core Hono app: routes and echo, no runtime. Adapters hand it their `upgrade`. */
 import { type Context, Hono } from "hono";
 import { DashboardStreams } from "./dashboard-stream.ts";
-import type { UpgradeWebSocket } from "hono/ws";
+import type { WSEvents } from "hono/ws";
 import { createEcho } from "./echo.ts";
 import { refuseHandshake } from "./handshake.ts";
 import type { ScenarioSource } from "./scenario-source.ts";
@@ -11,9 +11,18 @@ import { bodyLimit } from "hono/body-limit";
 import { MAX_BODY_BYTES } from "./runs/run-shapes.ts";
 import { tooLarge } from "./runs/runs-routes.ts";
 
+/**
+ * A runtime's WebSocket upgrade: hands the request's socket to `events` and returns what the
+ * route answers (the runtime may send nothing of it), or undefined when it did not upgrade.
+ * Synchronous, unlike hono/ws's helpers, so that /ws is one plain handler: Hono then answers
+ * without composing middleware or awaiting anything, a fifth of an accept's CPU on Bun
+ * (docs/packages.md, "What the helpers save").
+ */
+// deno-lint-ignore no-explicit-any -- each runtime has its own raw socket type
+export type WebSocketUpgrade = (c: Context, events: WSEvents<any>) => Response | undefined;
+
 export interface AppOptions {
-  // deno-lint-ignore no-explicit-any -- each runtime's helper has its own raw socket type
-  upgradeWebSocket: UpgradeWebSocket<any, any>;
+  upgrade: WebSocketUpgrade;
   scenario: ScenarioSource;
   runtime: RuntimeInfo;
   /** Largest accepted message, in bytes. */
@@ -60,7 +69,7 @@ export interface CoreApp {
 export const ROUTES = ["/scenario", "/ws", "/stats", "/metrics", "/dashboard", "/dashboard/events", "/runs"] as const;
 
 export function createApp(options: AppOptions): CoreApp {
-  const { upgradeWebSocket, scenario, runtime, maxPayload } = options;
+  const { upgrade, scenario, runtime, maxPayload } = options;
   const checkFirst = !options.upgradeChecksHandshake;
   const counters = new Counters();
   const registry = new SocketRegistry();
@@ -77,25 +86,22 @@ export function createApp(options: AppOptions): CoreApp {
   });
 
   let draining = false;
-  app.get(
-    "/ws",
-    (c, next) => {
-      if (draining) {
-        counters.refuse(503);
-        return c.text("503 Service Unavailable: the server is shutting down\n", 503, { Connection: "close" });
-      }
-      return (checkFirst ? counted(refuseHandshake(c)) : null) ?? next();
-    },
-    upgradeWebSocket(() => echo),
-    // Not upgraded: why, in the same words on every runtime.
-    (c) =>
+  app.get("/ws", (c) => {
+    if (draining) {
+      counters.refuse(503);
+      return c.text("503 Service Unavailable: the server is shutting down\n", 503, { Connection: "close" });
+    }
+    const refused = checkFirst ? refuseHandshake(c) : null;
+    if (refused) return counted(refused);
+    return upgrade(c, echo) ??
+      // Not upgraded: why, in the same words on every runtime.
       counted(
         refuseHandshake(c) ??
           c.text("426 Upgrade Required: /ws speaks WebSocket only; connect with a WebSocket client\n", 426, {
             Upgrade: "websocket",
           }),
-      ),
-  );
+      );
+  });
 
   const supervisor = options.supervisor;
   app.get("/stats", async (c) => {

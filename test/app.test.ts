@@ -1,6 +1,7 @@
 /** The core app alone (no runtime, no socket): /stats when the totals it relies on are missing, and /ws refusals. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Context } from "hono";
 import { createApp } from "../src/app.ts";
 import { scenarioSource } from "../src/scenario-source.ts";
 
@@ -17,7 +18,7 @@ const HANDSHAKE = {
   "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
   "Sec-WebSocket-Version": "13",
 };
-const noUpgrade = (() => (_c: unknown, next: () => Promise<void>) => next()) as never;
+const noUpgrade = () => undefined;
 
 /** The core app with `totals` standing in for the supervisor. */
 async function appWith(totals: () => Promise<unknown>) {
@@ -29,7 +30,7 @@ async function appWith(totals: () => Promise<unknown>) {
     frame: () => Promise.reject(new Error("not in this test")),
     runs: () => Promise.reject(new Error("not in this test")),
   };
-  return createApp({ upgradeWebSocket: noUpgrade, scenario, runtime, maxPayload: 1024, supervisor }).app;
+  return createApp({ upgrade: noUpgrade, scenario, runtime, maxPayload: 1024, supervisor }).app;
 }
 
 describe("core app", () => {
@@ -48,14 +49,14 @@ describe("core app", () => {
   for (const upgradeChecksHandshake of [false, true]) {
     it(`answers a version-7 handshake with 426 and why, the upgrade ${upgradeChecksHandshake ? "tried first" : "never asked"}`, async () => {
       const asked: string[] = [];
-      const upgrade = (() => (c: { req: { header(n: string): string | undefined } }, next: () => Promise<void>) => {
+      const upgrade = (c: Context) => {
         asked.push(c.req.header("sec-websocket-version")!);
         // A strict runtime refuses it: the route goes on to say why.
-        return next();
-      }) as never;
+        return undefined;
+      };
       const scenario = await scenarioSource("export default async () => {}");
       const { app } = createApp({
-        upgradeWebSocket: upgrade,
+        upgrade,
         scenario,
         runtime,
         maxPayload: 1024,
@@ -68,6 +69,24 @@ describe("core app", () => {
       assert.deepEqual(asked, upgradeChecksHandshake ? ["7"] : []);
     });
   }
+
+  // What keeps Hono's cost per accept near the runtime's own: /ws is one handler, so Hono calls it
+  // and hands its Response back as it is, no middleware composed, no promise (docs/packages.md).
+  it("answers an upgrade the runtime took in the same call, not in a promise", async () => {
+    const scenario = await scenarioSource("export default async () => {}");
+    const taken = new Response(null);
+    let events: unknown;
+    const { app } = createApp({
+      upgrade: (_c, e) => ((events = e), taken),
+      scenario,
+      runtime,
+      maxPayload: 1024,
+      upgradeChecksHandshake: true,
+    });
+    const answer = app.fetch(new Request("http://localhost/ws", { headers: HANDSHAKE }));
+    assert.equal(answer, taken);
+    assert.equal(typeof (events as { onMessage?: unknown }).onMessage, "function");
+  });
 
   it("answers a plain GET of /ws with 426: it speaks WebSocket only", async () => {
     const res = await (await appWith(() => Promise.resolve({}))).request("/ws");

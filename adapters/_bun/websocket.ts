@@ -9,7 +9,8 @@
  * `MessageEvent` per message cost about a sixth of the server's CPU per message, 20–21 µs against
  * 17 (docs/packages.md, "What the helpers save").
  */
-import { defineWebSocketHelper, type WSEvents } from "hono/ws";
+import type { WSEvents } from "hono/ws";
+import type { WebSocketUpgrade } from "../../src/app.ts";
 import { closeEvent, guarded, messageEvent, OPEN_EVENT, sharedContext } from "../../server/shared-context.ts";
 
 interface BunSocket {
@@ -24,7 +25,7 @@ const context = sharedContext<BunSocket>();
 
 const UPGRADED = new Response(null);
 
-export const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c, events) => {
+export const upgrade: WebSocketUpgrade = (c, events) => {
   // Bun.serve calls fetch(request, server), so the app's env is the server.
   const server = c.env as { upgrade(request: Request, options: { data: unknown }): boolean } | undefined;
   if (typeof server?.upgrade !== "function") {
@@ -32,7 +33,7 @@ export const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c, events) => 
   }
   // What the app answers once Bun has taken the socket: Bun sends nothing of it, so one serves all.
   if (server.upgrade(c.req.raw, { data: events })) return UPGRADED;
-});
+};
 
 export const websocket = {
   open(ws: BunSocket) {

@@ -7,7 +7,7 @@
  * echo keeps nothing of it past the call (src/echo.ts). Measured (docs/packages.md, "What the helpers
  * save"): heap per socket 4.66 -> 3.02 KB (raw Deno: 3.24).
  */
-import { defineWebSocketHelper } from "hono/ws";
+import type { WebSocketUpgrade } from "../../src/app.ts";
 import { guarded, perEvents, sharedContext } from "../../server/shared-context.ts";
 
 /** The process's one context (see server/shared-context.ts). */
@@ -31,19 +31,20 @@ const handlers = perEvents<WebSocket, Handlers>((events) => ({
   },
 }));
 
-export const upgradeWebSocket = defineWebSocketHelper<WebSocket, Deno.UpgradeWebSocketOptions>(
-  (c, events, options) => {
+/** Deno's upgrade, with the options every socket of the process gets (adapters/deno.ts sets them). */
+export function denoUpgrade(options: () => Deno.UpgradeWebSocketOptions): WebSocketUpgrade {
+  return (c, events) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
     // As hono/deno: the first subprotocol offered, if any, is the one answered.
     const subprotocol = c.req.header("sec-websocket-protocol")?.split(",")[0]?.trim();
     const { response, socket } = Deno.upgradeWebSocket(c.req.raw, {
       ...(subprotocol ? { protocol: subprotocol } : {}),
-      ...options,
+      ...options(),
     });
     const { onopen, onmessage, onclose } = handlers(events);
     socket.onopen = onopen;
     socket.onmessage = onmessage;
     socket.onclose = onclose;
     return response;
-  },
-);
+  };
+}

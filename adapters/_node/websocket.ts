@@ -9,7 +9,8 @@
 import type { IncomingMessage, Server } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import { defineWebSocketHelper, type WSEvents } from "hono/ws";
+import type { WSEvents } from "hono/ws";
+import type { WebSocketUpgrade } from "../../src/app.ts";
 import type { WebSocket, WebSocketServer } from "ws";
 import { upgradeRequest } from "./upgrade-request.ts";
 import { MESSAGE_TOO_BIG } from "../../src/close-codes.ts";
@@ -79,7 +80,7 @@ function attach(ws: WebSocket, events: WSEvents<WebSocket>): void {
   guarded(() => events.onOpen?.(OPEN_EVENT, context(ws)));
 }
 
-export const upgradeWebSocket = defineWebSocketHelper<WebSocket>((c, events) => {
+export const upgrade: WebSocketUpgrade = (c, events) => {
   const pending = (c.env as Record<symbol, PendingUpgrade | undefined>)?.[UPGRADE];
   if (!pending || c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
   pending.taken = true;
@@ -90,7 +91,7 @@ export const upgradeWebSocket = defineWebSocketHelper<WebSocket>((c, events) => 
   });
   // Answers the app; the listener below ignores it, as ws has written the 101 itself.
   return new Response(null);
-});
+};
 
 /** Sends an upgrade request through `fetch` (the Hono app); a request no route takes gets the app's answer. */
 export function routeUpgrades(
