@@ -29,6 +29,17 @@ import {
   type WorkerResult,
 } from "./worker-link.ts";
 
+/**
+ * The ramp's hold, listened for before anything else: SIGUSR2's default action ends the process,
+ * and a hold may come while the scenario loads or the run gathers. One that comes early is kept,
+ * and the ramp starts held.
+ */
+const hold = new AbortController();
+let onHoldSignal = () => {
+  if (!hold.signal.aborted) hold.abort(`told to hold (${HOLD_SIGNAL})`);
+};
+process.on(HOLD_SIGNAL, () => onHoldSignal());
+
 function fail(message: string, code: number): never {
   console.error(`c512k client: ${message}`);
   process.exit(code);
@@ -61,7 +72,6 @@ const scenario = await loadScenario({
 });
 const assignment = process.env[CLIENT_WORKER_ENV];
 const stop = new AbortController();
-const hold = new AbortController();
 const startedAt = performance.now();
 
 if (assignment !== undefined) {
@@ -76,7 +86,9 @@ if (assignment !== undefined) {
     );
   }
   process.on("SIGINT", () => stop.abort());
-  process.on(HOLD_SIGNAL, () => hold.abort(HELD_BY_COORDINATOR));
+  onHoldSignal = () => {
+    if (!hold.signal.aborted) hold.abort(HELD_BY_COORDINATOR);
+  };
   whenOrphaned(() => stop.abort());
   let recorder: import("./recorder.ts").ClientRecorder | undefined;
   let tick = 0;
@@ -168,7 +180,8 @@ const toldToHold = (why: string) => {
   console.error(`c512k client: told to hold the ramp: ${why}`);
   holdRamp(why);
 };
-process.on(HOLD_SIGNAL, () => toldToHold(`told to hold (${HOLD_SIGNAL})`));
+if (hold.signal.aborted) console.error(`c512k client: told to hold the ramp: ${hold.signal.reason}`);
+onHoldSignal = () => toldToHold(`told to hold (${HOLD_SIGNAL})`);
 
 let counts: Omit<ClientReport, "runtime" | "websocket" | "scenario" | "target" | "seconds">;
 let histograms: () => HistogramsBody;
@@ -197,6 +210,7 @@ if (workers === 1) {
     hold.abort(why);
     team.hold(why);
   };
+  if (hold.signal.aborted) team.hold(String(hold.signal.reason));
   histograms = team.histograms;
   const progress = startProgress(team.figures, options.connections);
   const rampLog = logRamp(team.figures, (line) => console.error(`c512k client: ${line}`));

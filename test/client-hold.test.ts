@@ -90,4 +90,30 @@ describe("holding a client's ramp from outside", { concurrency: true }, () => {
       await server.stop("SIGKILL");
     }
   });
+
+  it("SIGUSR2 before the ramp: the client lives, and its ramp starts held", async () => {
+    const server = await startServer("node");
+    const early = start(slowRamp(server.url, "--run", "early", "--hosts", "2"));
+    let other: Child | undefined;
+    try {
+      // Waiting for the run's second client: no scenario has started yet.
+      await waitFor(early, /joined run early as .*: 1 of 2 clients/);
+      early.proc.kill("SIGUSR2");
+      other = start(slowRamp(server.url, "--run", "early", "--hosts", "2"));
+      await waitFor(early, /told to hold the ramp: told to hold \(SIGUSR2\)/);
+      await untilOpen(server.url, 100);
+      other.proc.kill("SIGINT");
+      assert.equal(await other.exited, 0, other.output());
+      early.proc.kill("SIGINT");
+      assert.equal(await early.exited, 0, early.output());
+      const report = JSON.parse(early.stdout()) as ClientReport;
+      assert.equal(report.ramp.state, "held");
+      assert.equal(report.ramp.why, "told to hold (SIGUSR2)");
+      assert.equal(report.opened, 0);
+    } finally {
+      early.proc.kill("SIGKILL");
+      other?.proc.kill("SIGKILL");
+      await server.stop("SIGKILL");
+    }
+  });
 });

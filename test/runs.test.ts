@@ -157,6 +157,9 @@ describe("runs: the registry", () => {
       assert.equal(runs.progress("seed", id, figures([1])).hold, "the fleet's ramp is over: it crept");
     }
     assert.equal(runs.view("seed").hold, "the fleet's ramp is over: it crept");
+    // The dashboard's row says it too.
+    c.pass(2_000);
+    assert.equal(runs.frames()[0].hold, "the fleet's ramp is over: it crept");
   });
 });
 

@@ -204,7 +204,9 @@ export class Charts {
     const rows = runs.flatMap((r) => {
       const most = Math.max(1, ...r.clients.map((c) => c.open));
       return [
-        `<tr><th scope="row">${escapeHtml(r.name)}</th><td>${r.state}, ${r.joined} of ${r.expected} clients</td>` +
+        `<tr><th scope="row">${escapeHtml(r.name)}</th><td>${r.state}, ${r.joined} of ${r.expected} clients${
+          r.hold ? `; held: ${escapeHtml(r.hold)}` : ""
+        }</td>` +
         `<td>${whole(r.open)} open, ${whole(r.failed)} failed</td><td>${ms(r.rttP50)} / ${ms(r.rttP99)} ms</td></tr>`,
         ...r.clients.map((c) =>
           `<tr${c.state === "lost" ? ' class="dead"' : ""}><td>${escapeHtml(c.id)}</td><td>${c.state}</td>` +

@@ -236,6 +236,7 @@ export class RunRegistry {
           failed: v.total.failed,
           rttP50: v.total.rtt?.p50 ?? null,
           rttP99: v.total.rtt?.p99 ?? null,
+          hold: v.hold,
           clients: v.clients.map((c) => ({ id: c.id, state: c.state, open: c.open })),
         };
       });

@@ -173,5 +173,7 @@ export interface RunFrame {
   /** The fleet's round trip so far (ms), merged over every client. */
   rttP50: number | null;
   rttP99: number | null;
+  /** Why the run's ramp was held from outside, if it was. */
+  hold: string | null;
   clients: { id: string; state: ClientState; open: number }[];
 }
