@@ -14,7 +14,7 @@ if (!("Deno" in globalThis)) throw wrongRuntime("deno", "deno task start");
  * belongs to each upgrade, and every server of a process shares the same flags.
  */
 let idleTimeout = 0;
-const upgrade = denoUpgrade(() => ({ idleTimeout }));
+const upgrade = denoUpgrade(() => idleTimeout);
 
 /** How soon a listener that died at the open-file limit tries again. */
 const RELISTEN_MS = 500;

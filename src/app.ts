@@ -94,9 +94,9 @@ export function createApp(options: AppOptions): CoreApp {
     const refused = checkFirst ? refuseHandshake(c) : null;
     if (refused) return counted(refused);
     return upgrade(c, echo) ??
-      // Not upgraded: why, in the same words on every runtime.
+      // Not upgraded: why, in the same words on every runtime (checked above already, if first).
       counted(
-        refuseHandshake(c) ??
+        (checkFirst ? null : refuseHandshake(c)) ??
           c.text("426 Upgrade Required: /ws speaks WebSocket only; connect with a WebSocket client\n", 426, {
             Upgrade: "websocket",
           }),

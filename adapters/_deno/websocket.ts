@@ -31,16 +31,16 @@ const handlers = perEvents<WebSocket, Handlers>((events) => ({
   },
 }));
 
-/** Deno's upgrade, with the options every socket of the process gets (adapters/deno.ts sets them). */
-export function denoUpgrade(options: () => Deno.UpgradeWebSocketOptions): WebSocketUpgrade {
+/** Deno's upgrade; `idleTimeout` reads the process's setting (adapters/deno.ts sets it when it serves). */
+export function denoUpgrade(idleTimeout: () => number): WebSocketUpgrade {
   return (c, events) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
     // As hono/deno: the first subprotocol offered, if any, is the one answered.
-    const subprotocol = c.req.header("sec-websocket-protocol")?.split(",")[0]?.trim();
-    const { response, socket } = Deno.upgradeWebSocket(c.req.raw, {
-      ...(subprotocol ? { protocol: subprotocol } : {}),
-      ...options(),
-    });
+    const protocol = c.req.header("sec-websocket-protocol")?.split(",")[0]?.trim();
+    // One options object per upgrade, as Deno takes it.
+    const options: Deno.UpgradeWebSocketOptions = { idleTimeout: idleTimeout() };
+    if (protocol) options.protocol = protocol;
+    const { response, socket } = Deno.upgradeWebSocket(c.req.raw, options);
     const { onopen, onmessage, onclose } = handlers(events);
     socket.onopen = onopen;
     socket.onmessage = onmessage;
