@@ -48,6 +48,73 @@ export function cpuSeconds(pid: number): number {
   return fields.length > 13 ? (Number(fields[11]) + Number(fields[12])) / CLK_TCK : 0;
 }
 
+/**
+ * A thread's time on and off the CPU (`/proc/PID/schedstat`, the main thread's): nanoseconds run,
+ * nanoseconds spent ready to run while others ran (waiting on a run queue), and time slices run.
+ */
+export interface SchedStat {
+  runNs: number;
+  waitNs: number;
+  slices: number;
+}
+
+export function parseSchedStat(text: string): SchedStat | null {
+  const [run, wait, slices] = text.trim().split(/\s+/).map(Number);
+  return Number.isFinite(run) && Number.isFinite(wait) && Number.isFinite(slices)
+    ? { runNs: run, waitNs: wait, slices }
+    : null;
+}
+
+/** `/proc/PID/schedstat` of each of `pids`, by pid; a process gone (or a kernel without schedstats) is left out. */
+export function schedStats(pids: number[]): Map<number, SchedStat> {
+  const stats = new Map<number, SchedStat>();
+  for (const pid of pids) {
+    const s = parseSchedStat(read(`/proc/${pid}/schedstat`));
+    if (s) stats.set(pid, s);
+  }
+  return stats;
+}
+
+/** What a set of processes waited for the CPU between two readings `seconds` apart. */
+export interface RunQueueWait {
+  /** How many of them stood ready to run, waiting for a core, on average. */
+  waiting: number;
+  /** A time slice's wait for its turn, and its length, on average (ms). */
+  waitPerSliceMs: number;
+  runPerSliceMs: number;
+  /** The longest average wait per slice of any one process (ms). */
+  worstWaitPerSliceMs: number;
+  processes: number;
+}
+
+/** Over the processes read both times; null when none was, or none ran. */
+export function runQueueWait(
+  before: Map<number, SchedStat>,
+  after: Map<number, SchedStat>,
+  seconds: number,
+): RunQueueWait | null {
+  let run = 0, wait = 0, slices = 0, worst = 0, processes = 0;
+  for (const [pid, b] of before) {
+    const a = after.get(pid);
+    if (!a || a.slices < b.slices) continue; // gone, or the pid is another process's now
+    const [r, w, n] = [a.runNs - b.runNs, a.waitNs - b.waitNs, a.slices - b.slices];
+    run += r;
+    wait += w;
+    slices += n;
+    processes++;
+    if (n > 0) worst = Math.max(worst, w / n);
+  }
+  if (slices === 0 || seconds <= 0) return null;
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  return {
+    waiting: Math.round((wait / 1e9 / seconds) * 10) / 10,
+    waitPerSliceMs: ms(wait / slices),
+    runPerSliceMs: ms(run / slices),
+    worstWaitPerSliceMs: ms(worst),
+    processes,
+  };
+}
+
 /** Linux scheduling policies by number (sched.h), as `/proc/PID/stat` gives them. */
 const POLICIES = ["normal", "fifo", "rr", "batch", "iso", "idle", "deadline", "ext"];
 

@@ -130,4 +130,21 @@ describe("the experiment's table", () => {
     const older = { ...report, tcp: { ...report.tcp, synChallenges: undefined } } as unknown as ExperimentReport;
     assert.match(flat(formatExperiment(older)), /SYN-ACK retransmits 50,267, all retransmits/);
   });
+  it("says how long the run's processes waited for a core over the hold, when it was read", () => {
+    const flat = (t: string) => t.replace(/[│\n]/g, " ").replace(/\s+/g, " ");
+    const runQueue = {
+      waiting: 48.2,
+      waitPerSliceMs: 6.87,
+      runPerSliceMs: 0.23,
+      worstWaitPerSliceMs: 100.35,
+      processes: 69,
+    };
+    const held = { ...report, cpu: { server: 73, client: 79 }, runQueue } as ExperimentReport;
+    assert.match(
+      flat(formatExperiment(held)),
+      /waiting for a core \(hold\) 48\.2 of the run's 69 processes ready to run and waiting, on average; a time slice waited 6\.87 ms for its turn and ran 0\.23 ms \(the longest wait, one process's average: 100\.35 ms\)/,
+    );
+    // No hold, or a report from before the reading: no row, rather than a wait of 0.
+    assert.doesNotMatch(formatExperiment(report), /waiting for a core/);
+  });
 });

@@ -14,7 +14,16 @@ import { parseArgs } from "node:util";
 import type { ClientReport } from "../../client/report.ts";
 import type { ClusterStatsSnapshot } from "../../src/stats.ts";
 import { type ExperimentReport, findLimit, formatExperiment, heldLimit, perSocket, type Sample } from "./report.ts";
-import { cpuSeconds, machineCpu, processTree, readSystem, rssBytes, schedPolicy } from "../../system/proc.ts";
+import {
+  cpuSeconds,
+  machineCpu,
+  processTree,
+  readSystem,
+  rssBytes,
+  runQueueWait,
+  schedPolicy,
+  schedStats,
+} from "../../system/proc.ts";
 import { HELD_LINE } from "../../client/ramp-log.ts";
 import { HOLD_SIGNAL } from "../../client/worker-link.ts";
 import { framesOf, reportPage } from "./report-page.ts";
@@ -427,6 +436,9 @@ const atHold = await statsOrLast();
 // The coordinator alone, or the coordinator and its workers.
 const clientTree = processTree(client.pid!).length;
 const holdCpu = { server: serverCpu(atHold), client: clientCpu(), at: performance.now() };
+// Every process of the run, for how long their turns on the CPU waited over the hold.
+const holdPids = [atHold.pid, ...atHold.workers.map((w) => w.pid), ...processTree(client.pid!)];
+const schedAtHold = schedStats(holdPids);
 const policies = (pids: number[]) => [...new Set(pids.map(schedPolicy).filter((p) => p !== null))].sort();
 const sched = {
   asked: schedChoice.value,
@@ -445,6 +457,7 @@ const cpu = holdWall < 5 ? { server: null, client: null } : {
   server: Math.round(((serverCpu(holdEnd) - holdCpu.server) / holdWall) * 100),
   client: Math.round(((clientCpu() - holdCpu.client) / holdWall) * 100),
 };
+const runQueue = cpu.server === null ? null : runQueueWait(schedAtHold, schedStats(holdPids), holdWall);
 const holdMessages = cpu.server === null ? null : {
   perSecond: Math.round((holdEnd.messages.in - atHold.messages.in) / holdWall),
   askedRate: Math.round(atHold.connections.open / Number(values.interval)),
@@ -508,6 +521,7 @@ const result: ExperimentReport = {
   clientBytesPerSocket: perSocket(samples, (s) => s.clientRss),
   kernelBytesPerSocket: Math.round(perSocket(samples, (s) => s.slabBytes) / 2),
   cpu,
+  runQueue,
   holdMessages,
   rtt: { p50: report?.rttSteady.p50 ?? 0, p99: report?.rttSteady.p99 ?? 0, p999: report?.rttSteady.p999 ?? 0 },
   rttWholeRun: report?.rtt ?? { p50: 0, p99: 0, p999: 0, max: 0 },

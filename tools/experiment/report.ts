@@ -3,6 +3,7 @@ import Table from "cli-table3";
 import { type ClientReport, failureAge } from "../../client/report.ts";
 import { slope } from "../fit.ts";
 import type { TcpCounters } from "../../system/tcp-counters.ts";
+import type { RunQueueWait } from "../../system/proc.ts";
 import type { Setting } from "../best-settings.ts";
 
 export interface Sample {
@@ -79,6 +80,12 @@ export interface ExperimentReport {
   kernelBytesPerSocket: number;
   /** Percent of one core, averaged over the hold; null when the hold was too short to tell. */
   cpu: { server: number | null; client: number | null };
+  /**
+   * How long the run's processes (their main threads) waited for a core over the hold
+   * (/proc/PID/schedstat): a round trip takes three turns, each behind this wait. null: no hold,
+   * or no schedstats; absent from older reports.
+   */
+  runQueue?: RunQueueWait | null;
   /**
    * Messages the servers received per second over the hold, and the rate the scenario asks of the
    * sockets held (open ÷ --interval; the seed's at 25 s). A socket never has two messages in
@@ -200,6 +207,12 @@ const kb = (b: number) =>
 const n = (x: number) => x.toLocaleString("en-US");
 
 /** How many SYN resends found the connection open: those are late requests, not losses. */
+function runQueue(q: RunQueueWait): string {
+  return `${q.waiting} of the run's ${q.processes} processes ready to run and waiting, on average; a time slice ` +
+    `waited ${q.waitPerSliceMs} ms for its turn and ran ${q.runPerSliceMs} ms (the longest wait, one process's ` +
+    `average: ${q.worstWaitPerSliceMs} ms)`;
+}
+
 function synAnswered(tcp: ExperimentReport["tcp"]): string {
   if (!tcp.synRetransmits || tcp.synChallenges === undefined) return "";
   return ` (${n(Math.min(tcp.synChallenges, tcp.synRetransmits))} found the connection open: nothing lost)`;
@@ -265,6 +278,7 @@ export function formatExperiment(r: ExperimentReport, { color = false } = {}): s
       "CPU over the hold (% of one core)",
       r.cpu.server === null ? "no hold" : `server ${r.cpu.server}%, client ${r.cpu.client}%`,
     ],
+    ...(r.runQueue ? [["waiting for a core (hold)", runQueue(r.runQueue)] as [string, string]] : []),
     [
       "messages/s over the hold",
       r.holdMessages === null
