@@ -77,6 +77,8 @@ describe("experiment", () => {
       assert.deepEqual(r.sched, { asked: "batch", server: ["batch"], client: ["batch"] });
       assert.ok(r.holdMessages && r.holdMessages.perSecond > 0, JSON.stringify(r.holdMessages));
       assert.equal(r.holdMessages.askedRate, Math.round(6000 / 25));
+      // The wait for a core over the hold, read from every process of the run.
+      assert.ok(r.runQueue && r.runQueue.processes >= 3 && r.runQueue.runPerSliceMs > 0, JSON.stringify(r.runQueue));
       // The kernel's counters over the run: every one read, none gone backwards.
       for (const name of Object.keys(TCP_COUNTERS)) {
         const value = r.tcp[name as keyof typeof r.tcp];
