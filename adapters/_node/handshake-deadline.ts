@@ -32,30 +32,30 @@ const SWEEP_MS = 250;
 export function boundFirstRequest(server: Server, ms: number, { tls }: { tls: boolean }): void {
   /** Connections still waiting for their first request, oldest first, with their deadlines. */
   const waiting = new Map<Duplex, number>();
+  /** Past their deadline at the last sweep: answered 408 in the next poll unless their request comes first. */
+  const late = new Set<Duplex>();
   let sweeper: ReturnType<typeof setInterval> | undefined;
   const sweep = () => {
     const now = performance.now();
-    const late: Duplex[] = [];
     for (const [socket, deadline] of waiting) {
       if (deadline > now) break;
       waiting.delete(socket);
-      if (!socket.destroyed) late.push(socket);
+      if (!socket.destroyed) late.add(socket);
     }
     if (waiting.size === 0) {
       clearInterval(sweeper);
       sweeper = undefined;
     }
     // What arrived while this worker could not run is read in the loop's next poll: look then.
-    if (late.length) {
+    if (late.size) {
       setImmediate(() => {
-        for (const socket of late) if (!met.has(socket)) socket.end(TIMEOUT_RESPONSE, () => socket.destroy());
+        for (const socket of late) socket.end(TIMEOUT_RESPONSE, () => socket.destroy());
+        late.clear();
       });
     }
   };
-  /** Sockets whose request came after their deadline had passed, before the look in the next poll. */
-  const met = new WeakSet<Duplex>();
   const first = (socket: Duplex) => {
-    if (!waiting.delete(socket)) met.add(socket);
+    if (!waiting.delete(socket)) late.delete(socket);
   };
   // Over TLS, the wait starts once the TLS handshake is done (tls's handshakeTimeout bounds that).
   server.on(tls ? "secureConnection" : "connection", (socket: Duplex) => {

@@ -433,18 +433,16 @@ log(`ramp over after ${rampEnd.toFixed(1)} s at ${samples[samples.length - 1].op
 
 // 4. Hold with the seed's traffic, measuring CPU over it.
 const atHold = await statsOrLast();
+const serverPids = [atHold.pid, ...atHold.workers.map((w) => w.pid)];
 // The coordinator alone, or the coordinator and its workers.
-const clientTree = processTree(client.pid!).length;
+const clientPids = processTree(client.pid!);
+const clientTree = clientPids.length;
 const holdCpu = { server: serverCpu(atHold), client: clientCpu(), at: performance.now() };
 // Every process of the run, for how long their turns on the CPU waited over the hold.
-const holdPids = [atHold.pid, ...atHold.workers.map((w) => w.pid), ...processTree(client.pid!)];
+const holdPids = [...serverPids, ...clientPids];
 const schedAtHold = schedStats(holdPids);
 const policies = (pids: number[]) => [...new Set(pids.map(schedPolicy).filter((p) => p !== null))].sort();
-const sched = {
-  asked: schedChoice.value,
-  server: policies([atHold.pid, ...atHold.workers.map((w) => w.pid)]),
-  client: policies(processTree(client.pid!)),
-};
+const sched = { asked: schedChoice.value, server: policies(serverPids), client: policies(clientPids) };
 const holdUntil = performance.now() + hold * 1000;
 while (performance.now() < holdUntil && !interrupted && client.exitCode === null && !statsGaveOut) {
   await sample();

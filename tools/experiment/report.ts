@@ -206,13 +206,14 @@ const kb = (b: number) =>
   Number.isFinite(b) ? `${(b / 1024).toFixed(2)} KB` : "not measured: the ramp was too quick to sample";
 const n = (x: number) => x.toLocaleString("en-US");
 
-/** How many SYN resends found the connection open: those are late requests, not losses. */
+/** The run's wait for a core over the hold, as the table gives it. */
 function runQueue(q: RunQueueWait): string {
   return `${q.waiting} of the run's ${q.processes} processes ready to run and waiting, on average; a time slice ` +
     `waited ${q.waitPerSliceMs} ms for its turn and ran ${q.runPerSliceMs} ms (the longest wait, one process's ` +
     `average: ${q.worstWaitPerSliceMs} ms)`;
 }
 
+/** How many SYN resends found the connection open: those are late requests, not losses. */
 function synAnswered(tcp: ExperimentReport["tcp"]): string {
   if (!tcp.synRetransmits || tcp.synChallenges === undefined) return "";
   return ` (${n(Math.min(tcp.synChallenges, tcp.synRetransmits))} found the connection open: nothing lost)`;
