@@ -36,7 +36,7 @@ export function websocketSetting(asked: string | undefined, flag = "--websocket"
     name: "client WebSocket",
     value,
     why: value === "lean"
-      ? "ours: 1.23–1.30 KB a socket in a Bun client against 5.80 KB for Bun's own (BENCHMARKS.md, client memory)"
+      ? "ours: 1.30 KB a socket in a Bun client against 6.08 KB for Bun's own, at the same CPU a message (BENCHMARKS.md, client memory)"
       : "asked for",
     off: value === "lean" ? `${flag} runtime` : `${flag} lean`,
   };
