@@ -4,7 +4,8 @@
  * server (one worker) with the raw baseline on the same runtime.
  *
  *   node --import tsx bench/echo-cost.ts --runtime bun --layer raw --connections 15000 --interval 1
- *   (--client R and --websocket lean: the client side's figure for another load generator)
+ *   (--client R and --websocket lean: the client side's figure for another load generator;
+ *   --server-workers N --client-workers N: the same load over more processes, Hono layer only)
  */
 import { parseArgs } from "node:util";
 import type { ClusterStatsSnapshot } from "../src/stats.ts";
@@ -23,6 +24,8 @@ const { values } = parseArgs({
     connections: { type: "string", default: "15000" },
     interval: { type: "string", default: "1" },
     window: { type: "string", default: "10" },
+    "server-workers": { type: "string", default: "1" },
+    "client-workers": { type: "string", default: "1" },
   },
 });
 const runtime = values.runtime as RuntimeName;
@@ -30,6 +33,9 @@ const connections = Number(values.connections);
 const interval = Number(values.interval);
 const window = Number(values.window);
 
+if (values.layer === "raw" && values["server-workers"] !== "1") {
+  throw new Error("--server-workers: the raw baseline is one process; measure more processes with --layer hono");
+}
 let url: string;
 let serverPids: () => Promise<number[]>;
 let stop: () => Promise<unknown>;
@@ -41,7 +47,7 @@ if (values.layer === "raw") {
   serverPids = () => Promise.resolve([raw.proc.pid!]);
   stop = () => (raw.proc.kill("SIGKILL"), raw.exited);
 } else {
-  const server = await startServer(runtime, ["--workers", "1", "--host", "0.0.0.0"]);
+  const server = await startServer(runtime, ["--workers", values["server-workers"]!, "--host", "0.0.0.0"]);
   url = server.url;
   serverPids = async () => {
     const s = (await (await fetch(`${url}/stats`)).json()) as ClusterStatsSnapshot;
@@ -62,7 +68,16 @@ const client = start([
   CLIENT,
   scenarioHost?.url ?? url,
   ...(scenarioHost ? ["--ports", url.split(":")[2]] : []),
-  ...["--connections", String(connections), "--rate", "5000", "--interval", String(interval), "--workers", "1"],
+  ...[
+    "--connections",
+    String(connections),
+    "--rate",
+    "5000",
+    "--interval",
+    String(interval),
+    "--workers",
+    values["client-workers"]!,
+  ],
   ...["--targets", "127.0.0.1-4", "--duration", String(rampSeconds + window + 5), "--websocket", values.websocket!],
   "--json",
 ]);
