@@ -1,6 +1,6 @@
 /** Counts and latency histograms for one client run. */
 import type { AgeRange, ClientReport } from "./report.ts";
-import { encodeHistogram, histogram, summarize, toMs, toUs } from "../src/histograms.ts";
+import { encodeHistogram, histogram, percentileMs, summarize, toUs } from "../src/histograms.ts";
 import type { HistogramsBody } from "../src/runs/run-shapes.ts";
 import type { Recorder } from "./scenario-contract.ts";
 import { GOING_AWAY } from "../src/close-codes.ts";
@@ -160,8 +160,8 @@ export class ClientRecorder implements Recorder {
       sent: this.sentCount,
       answered: this.answeredCount,
       mismatched: this.wrongAnswers + this.unexpectedCount,
-      rttP50: toMs(this.rtt.getValueAtPercentile(50)),
-      rttP99: toMs(this.rtt.getValueAtPercentile(99)),
+      rttP50: percentileMs(this.rtt, 50),
+      rttP99: percentileMs(this.rtt, 99),
     };
   }
 

@@ -31,11 +31,19 @@ export function histogram(): Histogram {
 export const toUs = (ms: number): number => Math.max(1, Math.round(ms * 1000));
 export const toMs = (us: number): number => Math.round(us) / 1000;
 
+/**
+ * The value at `percentile`, in ms. HDR answers with the top of the sample's bucket, which can
+ * lie above the largest value recorded (kept exact): no sample is larger than that, so neither is
+ * a percentile.
+ */
+export const percentileMs = (h: Histogram, percentile: number): number =>
+  toMs(Math.min(h.getValueAtPercentile(percentile), h.maxValue));
+
 export function summarize(h: Histogram): Percentiles {
   return {
-    p50: toMs(h.getValueAtPercentile(50)),
-    p99: toMs(h.getValueAtPercentile(99)),
-    p999: toMs(h.getValueAtPercentile(99.9)),
+    p50: percentileMs(h, 50),
+    p99: percentileMs(h, 99),
+    p999: percentileMs(h, 99.9),
     max: toMs(h.maxValue),
   };
 }
