@@ -68,17 +68,9 @@ const client = start([
   CLIENT,
   scenarioHost?.url ?? url,
   ...(scenarioHost ? ["--ports", url.split(":")[2]] : []),
-  ...[
-    "--connections",
-    String(connections),
-    "--rate",
-    "5000",
-    "--interval",
-    String(interval),
-    "--workers",
-    values["client-workers"]!,
-  ],
-  ...["--targets", "127.0.0.1-4", "--duration", String(rampSeconds + window + 5), "--websocket", values.websocket!],
+  ...["--connections", String(connections), "--rate", "5000", "--interval", String(interval)],
+  ...["--workers", values["client-workers"]!, "--targets", "127.0.0.1-4"],
+  ...["--duration", String(rampSeconds + window + 5), "--websocket", values.websocket!],
   "--json",
 ]);
 await new Promise((r) => setTimeout(r, rampSeconds * 1000));

@@ -436,7 +436,6 @@ const atHold = await statsOrLast();
 const serverPids = [atHold.pid, ...atHold.workers.map((w) => w.pid)];
 // The coordinator alone, or the coordinator and its workers.
 const clientPids = processTree(client.pid!);
-const clientTree = clientPids.length;
 const holdCpu = { server: serverCpu(atHold), client: clientCpu(), at: performance.now() };
 // Every process of the run, for how long their turns on the CPU waited over the hold.
 const holdPids = [...serverPids, ...clientPids];
@@ -500,7 +499,7 @@ const result: ExperimentReport = {
   ),
   sched,
   tcpHash: { asked: ehashAsked, buckets: ehashEntries() },
-  workers: { server: idle.workers.length, client: clientTree === 1 ? 1 : clientTree - 1 },
+  workers: { server: idle.workers.length, client: clientPids.length === 1 ? 1 : clientPids.length - 1 },
   workerSockets: atHold.workers.map((w) => w.connections.open),
   targets,
   target: connections,
