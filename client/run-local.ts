@@ -13,6 +13,9 @@ import { ClientRecorder } from "./recorder.ts";
 export const STOP_GRACE_MS = 30_000;
 const STOP_GRACE_PER_SOCKET_MS = 2;
 
+/** How long a scenario of `connections` sockets gets to end once stopped. */
+export const stopGraceMs = (connections: number) => STOP_GRACE_MS + connections * STOP_GRACE_PER_SOCKET_MS;
+
 export async function runLocal(
   run: Scenario,
   WebSocket: WebSocketConstructor,
@@ -27,7 +30,7 @@ export async function runLocal(
   onStart(recorder);
   const timer = options.duration > 0 ? setTimeout(() => stop.abort(), options.duration * 1000) : undefined;
   let grace: ReturnType<typeof setTimeout> | undefined;
-  const graceMs = STOP_GRACE_MS + options.connections * STOP_GRACE_PER_SOCKET_MS;
+  const graceMs = stopGraceMs(options.connections);
   const overran = new Promise<"overran">((resolve) => {
     const arm = () => (grace = setTimeout(() => resolve("overran"), graceMs));
     if (stop.signal.aborted) arm();

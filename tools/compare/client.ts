@@ -3,13 +3,13 @@
  * fast as it can against the lightest server (raw Bun); its RSS is fitted against the sockets
  * the server holds, sampled as they open.
  */
-import type { ClientReport } from "../../client/report.ts";
 import { slope } from "../fit.ts";
 import { openFileCount, processTree, rssBytes } from "../../system/proc.ts";
 import { freePort, start, stopChild, waitFor } from "../../system/child-process.ts";
 import { CLIENT, ROOT, runCommand, type RuntimeChoice } from "../../system/runtimes.ts";
 import type { WebSocketKind } from "../../client/options.ts";
 import type { ClientFigures } from "./report.ts";
+import { CLIENT_STOP_MS, clientReportFrom } from "../client-stop.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,8 +50,8 @@ export async function measureClient(
       await sleep(100);
     }
     const version = (await waitFor(client, /on \w+ (\S+) with /))[1];
-    await stopChild(client, "SIGINT", 60_000);
-    const report = JSON.parse(client.stdout().trim().split("\n").pop() ?? "{}") as ClientReport;
+    const ended = await stopChild(client, "SIGINT", CLIENT_STOP_MS);
+    const report = clientReportFrom(client.stdout(), ended, client.output());
     return {
       name: websocket === "lean" ? `${runtime} lean` : runtime,
       runtime,

@@ -15,6 +15,7 @@ import { cpuSeconds, openFileCount, processTree, socketCount } from "../../syste
 import { type Child, freePort, start, stopChild, stopChildren, waitFor } from "../../system/child-process.ts";
 import { CLIENT, runCommand, type RuntimeChoice, serverEntry } from "../../system/runtimes.ts";
 import { startRawServers, startupWaitMs } from "./raw-server.ts";
+import { CLIENT_STOP_MS, clientReportFrom } from "../client-stop.ts";
 import type { MemorySample, ServerFigures } from "./report.ts";
 
 export interface ServerPlan {
@@ -188,12 +189,12 @@ function startClient(plan: ServerPlan, server: Running): Child {
 }
 
 /** Stops the client the way a user does (SIGINT: it closes its sockets, then reports), if it runs. */
-const stopClient = (client: Child) => stopChild(client, "SIGINT", 60_000);
+const stopClient = (client: Child) => stopChild(client, "SIGINT", CLIENT_STOP_MS);
 
 async function clientReport(client: Child): Promise<ClientReport> {
-  await stopClient(client);
-  const report = JSON.parse(client.stdout().trim().split("\n").pop() ?? "{}") as ClientReport;
-  if (report.rttSteady === undefined) throw new Error(`the client printed no report:\n${client.output()}`);
+  const ended = await stopClient(client);
+  const report = clientReportFrom(client.stdout(), ended, client.output());
+  if (report.rttSteady === undefined) throw new Error(`the client's report has no round trips:\n${client.output()}`);
   return report;
 }
 

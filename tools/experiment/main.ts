@@ -52,6 +52,7 @@ import {
 import { stopProcess } from "../../system/stop-process.ts";
 import { readTcpCounters, tcpCountersSince } from "../../system/tcp-counters.ts";
 import { RampCreep } from "../ramp-creep.ts";
+import { CLIENT_STOP_MS } from "../client-stop.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const USAGE = `usage: npm run experiment -- [options]
@@ -467,7 +468,7 @@ const tcp = tcpCountersSince(tcpAtStart);
 // 5. Stop: the client first (it reports), then the server.
 if (process.stderr.isTTY) process.stderr.write("\n");
 log("stopping the client, then the server");
-await stopProcess(client, "SIGINT", 120_000);
+await stopProcess(client, "SIGINT", CLIENT_STOP_MS);
 let report: ClientReport | null = null;
 try {
   report = JSON.parse(client.output().split("\n").find((l) => l.startsWith("{")) ?? "null");
