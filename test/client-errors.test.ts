@@ -1,10 +1,10 @@
 /** The client's failures: one clear line and a non-zero exit, never a hang or a stack trace. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ClientReport } from "../client/report.ts";
 import { freePort, run, start, waitFor } from "../system/child-process.ts";
 import { CLIENT, ROOT, runCommand } from "../system/runtimes.ts";
 import { startServer } from "../tools/local-server.ts";
+import { clientReportFrom } from "../tools/client-stop.ts";
 
 describe("client errors", () => {
   it("says the server is unreachable and exits 1", async () => {
@@ -88,8 +88,10 @@ describe("client errors", () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       client.proc.kill("SIGINT");
-      assert.equal(await client.exited, 0, client.output());
-      const report = JSON.parse(client.stdout()) as ClientReport;
+      const ended = await client.exited;
+      assert.equal(ended, 0, client.output());
+      // Read as the experiment and the compare read it.
+      const report = clientReportFrom(client.stdout(), ended, client.output());
       assert.equal(report.opened, 50);
       assert.equal(report.failed, 0);
       assert.ok(report.answered >= 50, `answered ${report.answered}`);
